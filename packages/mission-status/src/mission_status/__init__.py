@@ -1,0 +1,99 @@
+"""mission-status: the one status authority of a spec-kitty mission.
+
+The append-only ``status.events.jsonl`` is the only source of truth for work
+package lanes; everything else here derives from it: the lane FSM, the
+reducer, ``status.json`` and the :class:`MissionStatus` facade through which
+every status read and write passes.
+"""
+
+from .__about__ import __version__
+from ._errors import (
+    EventLogError,
+    GitOperationInProgressError,
+    GuardError,
+    MergeConflictError,
+    MissionMetaError,
+    MissionStatusError,
+    TransitionError,
+    UnknownLaneError,
+    WorkPackageNotFoundError,
+)
+from ._events import (
+    Actor,
+    Annotation,
+    AnnotationDelta,
+    Evidence,
+    RepoEvidence,
+    ReviewApproval,
+    ReviewOverride,
+    ReviewResult,
+    StatusEvent,
+    VerificationResult,
+)
+from ._facade import MissionStatus
+from ._git import GitDirs, GitPointerError, find_git_dirs, git_operation_in_progress
+from ._lanes import ALLOWED_EDGES, DISPLAY_LANES, TERMINAL_LANES, Lane, check_transition, parse_lane
+from ._log import EventLog, ForeignRow, LockTimeoutError, TornLine
+from ._merge import MergeOutcome, merge_logs
+from ._progress import Progress, progress
+from ._reducer import Reducer, reduce
+from ._snapshot import StatusSnapshot, WPState, render_status_json
+from ._views import (
+    LiveView,
+    MaterializeResult,
+    materialize,
+    materialize_if_stale,
+    materialize_snapshot,
+)
+
+__all__ = [
+    "ALLOWED_EDGES",
+    "DISPLAY_LANES",
+    "TERMINAL_LANES",
+    "Actor",
+    "Annotation",
+    "AnnotationDelta",
+    "EventLog",
+    "EventLogError",
+    "Evidence",
+    "ForeignRow",
+    "GitDirs",
+    "GitOperationInProgressError",
+    "GitPointerError",
+    "GuardError",
+    "Lane",
+    "LiveView",
+    "LockTimeoutError",
+    "MaterializeResult",
+    "MergeConflictError",
+    "MergeOutcome",
+    "MissionMetaError",
+    "MissionStatus",
+    "MissionStatusError",
+    "Progress",
+    "Reducer",
+    "RepoEvidence",
+    "ReviewApproval",
+    "ReviewOverride",
+    "ReviewResult",
+    "StatusEvent",
+    "StatusSnapshot",
+    "TornLine",
+    "TransitionError",
+    "UnknownLaneError",
+    "VerificationResult",
+    "WPState",
+    "WorkPackageNotFoundError",
+    "__version__",
+    "check_transition",
+    "find_git_dirs",
+    "git_operation_in_progress",
+    "materialize",
+    "materialize_if_stale",
+    "materialize_snapshot",
+    "merge_logs",
+    "parse_lane",
+    "progress",
+    "reduce",
+    "render_status_json",
+]

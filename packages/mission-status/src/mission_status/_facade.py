@@ -1,0 +1,216 @@
+"""``MissionStatus``: the one read/write path for a mission's status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ._errors import MissionStatusError, WorkPackageNotFoundError
+from ._events import (
+    ActorField,
+    Annotation,
+    AnnotationDelta,
+    Evidence,
+    ReviewResult,
+    StatusEvent,
+)
+from ._git import git_operation_marker
+from ._ids import Clock, IdFactory, isoformat, new_ulid, next_ulid_after, utc_now
+from ._lanes import Lane, check_transition, parse_lane
+from ._log import EventLog
+from ._meta import read_meta
+from ._progress import Progress, progress
+from ._snapshot import StatusSnapshot, WPState, render_status_json
+from ._views import (
+    STATUS_FILENAME,
+    LiveView,
+    MaterializeResult,
+    _StalenessStamp,
+    materialize,
+    write_if_changed,
+)
+
+
+class MissionStatus:
+    """The status authority of one mission directory.
+
+    Every status read and write goes through this facade: reads reduce the
+    event log (following only its new tail between calls), writes check the
+    lane FSM against the reduced current lane, append under the mission's
+    lock, then refresh ``status.json`` (deferred while a git operation is in
+    progress). ``clock`` and ``id_factory`` are injectable for deterministic tests.
+    """
+
+    def __init__(
+        self,
+        mission_dir: Path,
+        *,
+        clock: Clock = utc_now,
+        id_factory: IdFactory | None = None,
+        lock_timeout: float = 60.0,
+        write_view: bool = True,
+    ) -> None:
+        self.mission_dir = Path(mission_dir)
+        self.log = EventLog(self.mission_dir, lock_timeout=lock_timeout)
+        self._view = LiveView(self.mission_dir)
+        self._view.log = self.log
+        self._clock = clock
+        self._id_factory = id_factory
+        self._write_view = write_view
+
+    @classmethod
+    def open(cls, mission_dir: Path | str, **options: Any) -> MissionStatus:
+        """Open the status of ``mission_dir``. Raises if the directory does not exist."""
+        path = Path(mission_dir)
+        if not path.is_dir():
+            raise MissionStatusError(
+                f"mission directory not found: {path}",
+                next_step="pass an existing kitty-specs/<mission> directory",
+                code="MISSION_DIR_NOT_FOUND",
+            )
+        return cls(path, **options)
+
+    # -- reads ---------------------------------------------------------------
+
+    def snapshot(self) -> StatusSnapshot:
+        """The current reduced state (what ``status.json`` should say)."""
+        return self._view.snapshot()
+
+    def lanes(self) -> dict[str, Lane]:
+        """Each WP's current lane."""
+        return {wp_id: state.lane for wp_id, state in self.snapshot().work_packages.items()}
+
+    def wp(self, wp_id: str) -> WPState:
+        """One WP's state. Raises :class:`WorkPackageNotFoundError`."""
+        snapshot = self.snapshot()
+        state = snapshot.work_packages.get(wp_id)
+        if state is None:
+            known = ", ".join(sorted(snapshot.work_packages)) or "none"
+            raise WorkPackageNotFoundError(
+                f"{self.mission_dir.name} has no work package {wp_id!r} (known: {known})",
+                next_step="check the WP id, or run `spec-kitty finalize-tasks` to seed the WPs",
+            )
+        return state
+
+    def history(self, wp_id: str) -> list[StatusEvent | Annotation]:
+        """Every transition and annotation of ``wp_id``, in reducer order."""
+        seen: set[str] = set()
+        rows: list[StatusEvent | Annotation] = []
+        for record in self.log.scan():
+            if isinstance(record, StatusEvent) and record.wp_id == wp_id:
+                if record.event_id not in seen:
+                    seen.add(record.event_id)
+                    rows.append(record)
+            elif isinstance(record, Annotation) and record.wp_id == wp_id:
+                rows.append(record)
+        return sorted(rows, key=lambda row: (row.at, row.event_id))
+
+    def progress(self) -> Progress:
+        return progress(self.snapshot())
+
+    # -- writes --------------------------------------------------------------
+
+    def transition(
+        self,
+        wp_id: str,
+        to: Lane | str,
+        *,
+        actor: ActorField,
+        reason: str | None = None,
+        force: bool = False,
+        evidence: Evidence | None = None,
+        review_ref: str | None = None,
+        review_result: ReviewResult | None = None,
+        execution_mode: str = "worktree",
+        policy_metadata: dict[str, Any] | None = None,
+    ) -> StatusEvent:
+        """Move ``wp_id`` to lane ``to`` and return the appended event.
+
+        A WP not yet in the log starts from ``genesis``. Raises
+        :class:`TransitionError`/:class:`GuardError` when the FSM refuses;
+        nothing is written then.
+        """
+        to_lane = to if isinstance(to, Lane) else parse_lane(to)
+        actor_name = actor if isinstance(actor, str) else actor.identity
+        with self.log.lock():
+            snapshot = self.snapshot()  # under the lock: includes every other writer's rows
+            current = snapshot.work_packages.get(wp_id)
+            from_lane = current.lane if current is not None else Lane.GENESIS
+            check_transition(
+                wp_id,
+                from_lane,
+                to_lane,
+                actor=actor_name,
+                reason=reason,
+                force=force,
+                evidence=evidence,
+                review_ref=review_ref,
+                review_result=review_result,
+            )
+            at, event_id = self._next_stamp(snapshot)
+            meta = read_meta(self.mission_dir) or {}
+            event = StatusEvent(
+                event_id=event_id,
+                mission_slug=self.mission_dir.resolve().name,
+                wp_id=wp_id,
+                from_lane=from_lane,
+                to_lane=to_lane,
+                at=at,
+                actor=actor,
+                force=force,
+                execution_mode=execution_mode,
+                reason=reason,
+                review_ref=review_ref,
+                evidence=evidence,
+                review_result=review_result,
+                policy_metadata=policy_metadata,
+                mission_id=meta.get("mission_id") if isinstance(meta.get("mission_id"), str) else None,
+            )
+            self.log.append(event)
+            self._refresh_view()
+        return event
+
+    def annotate(
+        self, wp_id: str, *, actor: ActorField, delta: AnnotationDelta | None = None, **slots: Any
+    ) -> Annotation:
+        """Record a runtime-slot change (agent, subtasks, note, ...) for ``wp_id``.
+
+        Give either ``delta`` or its fields as keywords (``note="..."``).
+        """
+        change = delta if delta is not None else AnnotationDelta(**slots)
+        with self.log.lock():
+            at, event_id = self._next_stamp(None)
+            annotation = Annotation(event_id=event_id, wp_id=wp_id, at=at, actor=actor, delta=change)
+            self.log.append(annotation)
+            self._refresh_view()
+        return annotation
+
+    def materialize(self) -> MaterializeResult:
+        """Write ``status.json`` now (raises during a git operation)."""
+        return materialize(self.mission_dir)
+
+    # -- internals -----------------------------------------------------------
+
+    def _next_stamp(self, snapshot: StatusSnapshot | None) -> tuple[str, str]:
+        """A timestamp and id that sort after everything already in the log.
+
+        The reducer orders by (at, event_id) as strings, so a clock that lags
+        another writer's must not make a new event lose to an older one.
+        """
+        now = self._clock()
+        at = isoformat(now)
+        event_id = self._id_factory() if self._id_factory else new_ulid(now)
+        if snapshot is not None and snapshot.last_event_id is not None:
+            last = (snapshot.materialized_at, snapshot.last_event_id)
+            if (at, event_id) <= last:
+                at, event_id = last[0], next_ulid_after(last[1])
+        return at, event_id
+
+    def _refresh_view(self) -> None:
+        if not self._write_view or git_operation_marker(self.mission_dir) is not None:
+            return
+        snapshot = self._view.snapshot()
+        path = self.mission_dir / STATUS_FILENAME
+        write_if_changed(path, render_status_json(snapshot))
+        _StalenessStamp.for_mission(self.mission_dir).record(self.log, path)
+

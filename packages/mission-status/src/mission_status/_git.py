@@ -1,0 +1,143 @@
+"""The one parser of git worktree pointers, and the in-progress-operation check.
+
+A checkout's ``.git`` is a directory (primary checkout) or a file
+``gitdir: <path>`` (linked worktree; the path may be relative to the file's
+directory). A linked worktree's gitdir holds ``commondir`` naming the shared git
+dir, relative to the gitdir. Everything here is parsed from files: no subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._errors import MissionStatusError
+
+#: Files or directories whose presence means a git operation is under way.
+IN_PROGRESS_MARKERS: tuple[str, ...] = (
+    "rebase-merge",
+    "rebase-apply",
+    "MERGE_HEAD",
+    "CHERRY_PICK_HEAD",
+    "REVERT_HEAD",
+    "BISECT_LOG",
+    "index.lock",
+)
+
+
+class GitPointerError(MissionStatusError):
+    """A ``.git`` file or ``commondir`` that cannot be parsed."""
+
+    code = "GIT_POINTER_INVALID"
+
+
+@dataclass(frozen=True, slots=True)
+class GitDirs:
+    """Where git keeps the state of one checkout.
+
+    ``worktree_root`` is the top of the checkout, ``git_dir`` its own git dir,
+    ``common_dir`` the git dir shared by every worktree of the repository.
+    """
+
+    worktree_root: Path
+    git_dir: Path
+    common_dir: Path
+
+    @property
+    def is_linked_worktree(self) -> bool:
+        return self.git_dir != self.common_dir
+
+    @property
+    def primary_root(self) -> Path:
+        """The primary checkout: the directory holding the common git dir."""
+        return self.common_dir.parent
+
+
+def read_gitdir_pointer(dotgit_file: Path) -> Path:
+    """Parse a ``.git`` file (``gitdir: <path>``) into an absolute gitdir path.
+
+    Raises :class:`GitPointerError` when the file does not hold a gitdir line.
+    """
+    try:
+        text = dotgit_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GitPointerError(
+            f"cannot read {dotgit_file}: {exc}",
+            next_step="run `git worktree repair` from the primary checkout",
+        ) from exc
+    for line in text.splitlines():
+        if line.startswith("gitdir:"):
+            target = Path(line[len("gitdir:") :].strip())
+            if not target.is_absolute():
+                target = dotgit_file.parent / target
+            return Path(os.path.normpath(target))
+    raise GitPointerError(
+        f"{dotgit_file} has no 'gitdir:' line",
+        next_step="run `git worktree repair` from the primary checkout",
+    )
+
+
+def _read_commondir(git_dir: Path) -> Path:
+    try:
+        raw = (git_dir / "commondir").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return git_dir  # a primary checkout (or a submodule): its own common dir
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GitPointerError(
+            f"cannot read {git_dir / 'commondir'}: {exc}",
+            next_step="run `git worktree repair` from the primary checkout",
+        ) from exc
+    common = Path(raw)
+    if not common.is_absolute():
+        common = git_dir / common
+    return Path(os.path.normpath(common))
+
+
+def find_git_dirs(path: Path) -> GitDirs | None:
+    """The git dirs of the checkout containing ``path``, or None outside git.
+
+    Walks up from ``path`` to the first ``.git`` entry. Honours ``GIT_DIR`` only
+    through the filesystem layout, never the environment, so the answer is the
+    same for every caller. Raises :class:`GitPointerError` on a broken pointer.
+    """
+    current = Path(os.path.abspath(path))
+    for candidate in (current, *current.parents):
+        dotgit = candidate / ".git"
+        if dotgit.is_dir():
+            git_dir = Path(os.path.normpath(dotgit))
+            return GitDirs(candidate, git_dir, _read_commondir(git_dir))
+        if dotgit.is_file():
+            git_dir = read_gitdir_pointer(dotgit)
+            return GitDirs(candidate, git_dir, _read_commondir(git_dir))
+    return None
+
+
+def git_operation_marker(path: Path) -> Path | None:
+    """The marker of a git operation in progress for the checkout of ``path``, if any.
+
+    Looks in the checkout's own git dir and in the common dir.
+    """
+    dirs = find_git_dirs(path)
+    if dirs is None:
+        return None
+    seen: set[Path] = set()
+    for directory in (dirs.git_dir, dirs.common_dir):
+        if directory in seen:
+            continue
+        seen.add(directory)
+        for name in IN_PROGRESS_MARKERS:
+            marker = directory / name
+            if os.path.lexists(marker):
+                return marker
+    return None
+
+
+def git_operation_in_progress(path: Path) -> bool:
+    """True while a rebase, merge, cherry-pick, revert or bisect is under way.
+
+    ``path`` is any path inside the checkout (a mission directory, say). Both
+    the checkout's own git dir and the common dir are checked, so a linked
+    worktree with a relative gitdir is handled like the primary checkout.
+    """
+    return git_operation_marker(path) is not None

@@ -1,0 +1,354 @@
+"""``EventLog``: the append-only ``status.events.jsonl`` of one mission directory.
+
+Reads stream line by line (bounded memory, line-numbered typed errors). Appends
+take a per-mission file lock that every worktree of the repository shares (it
+lives in the git common dir), write with ``O_APPEND`` and ``fsync``, and never
+rewrite existing lines.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import msgspec
+from filelock import FileLock, Timeout
+
+from ._errors import EventLogError, MissionStatusError
+from ._events import Annotation, StatusEvent, encode_line
+from ._git import find_git_dirs
+
+LOG_FILENAME = "status.events.jsonl"
+LOCK_DIRNAME = "spec-kitty-locks"
+
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_RETROSPECTIVE_TYPES = frozenset(
+    {"RetrospectiveCaptured", "RetrospectiveCaptureFailed", "RetrospectiveSkipped"}
+)
+# A line holding none of these tokens (and no escape) cannot be anything but a
+# lane transition, so it decodes straight into StatusEvent. Anything else takes
+# the exact path: decode to a dict, classify, validate.
+_NOT_PLAIN = (b"\\", b'"kind"', b'"event_type"', b'"type"', b'"event_name"', b'"feature_slug"')
+_EVENT_DECODER = msgspec.json.Decoder(StatusEvent)
+_ANY_DECODER = msgspec.json.Decoder()
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignRow:
+    """A row that shares the log but is not about lanes (kept in the file, ignored here).
+
+    ``record`` is kept only for ``retrospective.*`` rows, which feed the
+    snapshot's ``retrospective`` section.
+    """
+
+    record: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TornLine:
+    """An unterminated final line that does not parse: a crash mid-append."""
+
+    line: int
+    offset: int
+    length: int
+
+
+LogRecord = StatusEvent | Annotation | ForeignRow
+
+
+def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
+    """Decode and classify one non-blank log line. Raises :class:`EventLogError`."""
+    if not any(token in line for token in _NOT_PLAIN):
+        try:
+            return _EVENT_DECODER.decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            pass  # the exact path below reports it precisely
+    try:
+        obj = _ANY_DECODER.decode(line)
+    except UnicodeDecodeError as exc:
+        raise EventLogError(
+            f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+            path=path,
+            line=line_no,
+            code="EVENT_LOG_NOT_UTF8",
+        ) from None
+    except msgspec.DecodeError as exc:
+        raise EventLogError(
+            f"invalid JSON: {exc}", path=path, line=line_no, code="EVENT_LOG_INVALID_JSON"
+        ) from None
+    if not isinstance(obj, dict):
+        raise EventLogError(
+            f"expected a JSON object, got {type(obj).__name__}",
+            path=path,
+            line=line_no,
+            code="EVENT_LOG_INVALID_EVENT",
+        )
+    return classify(obj, path=path, line_no=line_no)
+
+
+def classify(obj: dict[str, Any], *, path: Path, line_no: int) -> LogRecord:
+    """Turn a decoded row into a transition, an annotation or a foreign row."""
+    kind = obj.get("kind")
+    if kind is not None:
+        if kind != "annotation":
+            raise EventLogError(
+                f"unknown kind {kind!r} (the only kind is 'annotation')",
+                path=path,
+                line=line_no,
+                code="EVENT_LOG_UNKNOWN_KIND",
+            )
+        event_id = obj.get("event_id")
+        if not isinstance(event_id, str) or not _ULID.match(event_id):
+            raise EventLogError(
+                f"annotation event_id {event_id!r} is not a ULID",
+                path=path,
+                line=line_no,
+                code="EVENT_LOG_INVALID_EVENT",
+            )
+        return _convert(obj, Annotation, path=path, line_no=line_no)
+    event_name = obj.get("event_name")
+    if isinstance(event_name, str) and event_name.startswith("retrospective."):
+        return ForeignRow(obj)
+    row_type = obj.get("type")
+    if (isinstance(row_type, str) and row_type in _RETROSPECTIVE_TYPES) or "event_type" in obj:
+        return ForeignRow(None)
+    # A lane transition. spec-kitty treats a falsy evidence/review_result as absent.
+    fields = dict(obj)
+    for name in ("evidence", "review_result"):
+        if name in fields and not fields[name]:
+            fields[name] = None
+    if not fields.get("mission_slug"):
+        fields["mission_slug"] = fields.get("feature_slug") or ""
+    return _convert(fields, StatusEvent, path=path, line_no=line_no)
+
+
+def _convert(obj: dict[str, Any], kind: type[_T], *, path: Path, line_no: int) -> _T:
+    try:
+        return msgspec.convert(obj, kind)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        code = "EVENT_LOG_INVALID_EVENT"
+        if "Invalid enum value" in message:
+            code = "EVENT_LOG_UNKNOWN_LANE"
+        elif "actor" in message:
+            code = "EVENT_LOG_INVALID_ACTOR"
+        what = "annotation" if kind is Annotation else "transition"
+        raise EventLogError(
+            f"invalid {what}: {message}", path=path, line=line_no, code=code
+        ) from None
+
+
+class LogScan:
+    """One pass over the log from a byte offset: iterate for records.
+
+    After iteration, ``end_offset`` is the byte offset just past the last
+    complete line, ``next_line`` the number of the next line, and ``torn`` the
+    torn final line, if any (it is not yielded and does not raise).
+    """
+
+    def __init__(self, path: Path, *, start: int = 0, start_line: int = 1) -> None:
+        self.path = path
+        self.start = start
+        self.end_offset = start
+        self.next_line = start_line
+        self.torn: TornLine | None = None
+
+    def __iter__(self) -> Iterator[LogRecord]:
+        handle = _open_no_follow(self.path)
+        if handle is None:
+            return
+        with handle:
+            if self.start:
+                handle.seek(self.start)
+            offset, line_no = self.start, self.next_line
+            for raw in handle:
+                complete = raw.endswith(b"\n")
+                stripped = raw.strip()
+                if stripped:
+                    try:
+                        record = decode_row(stripped, path=self.path, line_no=line_no)
+                    except EventLogError:
+                        if complete:
+                            raise
+                        self.torn = TornLine(line_no, offset, len(raw))
+                        return
+                    # A line that parses is complete even without its newline (the
+                    # next append adds one), so it is consumed either way.
+                    self.end_offset = offset + len(raw)
+                    self.next_line = line_no + 1
+                    yield record
+                elif complete:
+                    self.end_offset = offset + len(raw)
+                    self.next_line = line_no + 1
+                offset += len(raw)
+                line_no += 1
+
+
+def _open_no_follow(path: Path) -> BinaryIO | None:
+    """Open the log for reading without following a symlink; None if it is absent."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+    return os.fdopen(fd, "rb", buffering=1 << 16)
+
+
+def _os_error(path: Path, exc: OSError) -> EventLogError:
+    if exc.errno == errno.ELOOP:
+        return EventLogError(
+            "the event log is a symbolic link; refusing to follow it",
+            path=path,
+            line=None,
+            code="EVENT_LOG_SYMLINK",
+            next_step=f"replace {path.name} with the regular file it points to",
+        )
+    return EventLogError(
+        f"cannot open the event log: {exc.strerror}",
+        path=path,
+        line=None,
+        code="EVENT_LOG_UNREADABLE",
+    )
+
+
+_LOCKS: dict[Path, FileLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _shared_lock(path: Path) -> FileLock:
+    """One FileLock per lock file per process, so a thread may nest acquisitions."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(path)
+        if lock is None:
+            lock = _LOCKS[path] = FileLock(path)
+        return lock
+
+
+class LockTimeoutError(MissionStatusError):
+    """Another process held the mission's status lock for too long."""
+
+    code = "STATUS_LOCK_TIMEOUT"
+
+
+class EventLog:
+    """The event log of one mission directory."""
+
+    def __init__(self, mission_dir: Path, *, lock_timeout: float = 60.0) -> None:
+        self.mission_dir = Path(mission_dir)
+        self.path = self.mission_dir / LOG_FILENAME
+        self.lock_timeout = lock_timeout
+        self._lock_path: Path | None = None
+
+    @property
+    def lock_path(self) -> Path:
+        """``<git common dir>/spec-kitty-locks/<mission>.status.lock`` (shared by worktrees)."""
+        if self._lock_path is None:
+            dirs = find_git_dirs(self.mission_dir)
+            base = dirs.common_dir / LOCK_DIRNAME if dirs is not None else self.mission_dir
+            name = self.mission_dir.resolve().name
+            self._lock_path = base / f"{name}.status.lock"
+        return self._lock_path
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the per-mission status lock (blocks other writers in every worktree)."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = _shared_lock(self.lock_path)
+        try:
+            lock.acquire(timeout=self.lock_timeout)
+        except Timeout:
+            raise LockTimeoutError(
+                f"timed out after {self.lock_timeout:g}s waiting for {self.lock_path}",
+                next_step="another spec-kitty command is writing this mission's status; "
+                "retry, or check for a hung process",
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def scan(self, *, start: int = 0, start_line: int = 1) -> LogScan:
+        """Stream the records from byte ``start`` (line ``start_line``)."""
+        return LogScan(self.path, start=start, start_line=start_line)
+
+    def read(self) -> list[LogRecord]:
+        """Every record in file order. Raises :class:`EventLogError` on a bad line."""
+        return list(self.scan())
+
+    def append(self, *records: StatusEvent | Annotation) -> None:
+        """Append records as one write, under the lock, then fsync.
+
+        An unterminated final line is never glued to: a complete record gets its
+        newline; a torn fragment (crash mid-append) is moved aside to the lock
+        directory and cut off before writing.
+        """
+        if not records:
+            return
+        data = b"".join(encode_line(record.to_record()) for record in records)
+        with self.lock():
+            self._append_locked(data)
+
+    def _append_locked(self, data: bytes) -> None:
+        self.mission_dir.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        created = not os.path.lexists(self.path)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            raise _os_error(self.path, exc) from None
+        try:
+            data = self._mend_tail(fd) + data
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(self.mission_dir)
+
+    def _mend_tail(self, fd: int) -> bytes:
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return b""
+        start = _last_line_start(fd, size)
+        fragment = os.pread(fd, size - start, start)
+        try:
+            decode_row(fragment.strip(), path=self.path, line_no=0)
+        except EventLogError:
+            salvage = self.lock_path.parent / f"{self.lock_path.stem}.torn-{start}.bin"
+            salvage.write_bytes(fragment)
+            os.ftruncate(fd, start)
+            os.fsync(fd)
+            return b""
+        return b"\n"  # a complete row that only lacks its newline
+
+
+def _last_line_start(fd: int, size: int) -> int:
+    position = size
+    while position > 0:
+        chunk_start = max(0, position - 65536)
+        chunk = os.pread(fd, position - chunk_start, chunk_start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            return chunk_start + newline + 1
+        position = chunk_start
+    return 0
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,356 @@
+"""The reducer: transitions and annotations in, a ``StatusSnapshot`` out.
+
+Rules (formats.md, spec-kitty 3.2.7 compatible):
+
+1. transitions are deduplicated by ``event_id`` (first in file order wins);
+2. ordered by (``at`` as a string, ``event_id``) and folded per WP, last wins,
+   except that at an identical ``at`` a review rollback beats a forward move;
+3. annotations are folded after every transition, ordered by (``at``, ``event_id``).
+
+:class:`Reducer` folds records that arrive in order one by one, so a log that
+is already sorted (the normal case) reduces in one streaming pass with memory
+bounded by the number of WPs, and a refreshed view only folds the new tail.
+``feed`` returns False when a record arrives out of order: the caller then
+re-reduces everything with :func:`reduce`, which sorts first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ._events import (
+    CLAIM_RELEASE_SLOTS,
+    REPLACE_SLOTS,
+    Annotation,
+    AnnotationDelta,
+    StatusEvent,
+    actor_identity,
+)
+from ._lanes import Lane
+from ._log import ForeignRow, LogRecord
+from ._snapshot import StatusSnapshot, WPState, empty_summary
+
+_CARRIED_SLOTS = (*REPLACE_SLOTS, "subtasks", "notes", "tracker_refs", "review")
+_SYNTHETIC_REASON_PREFIXES = ("Force move to ", "move-task: ")
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NUMBER_PREFIX = re.compile(r"^(\d+)-")
+_TERMINAL_RETRO = {
+    "retrospective.completed": "completed",
+    "retrospective.skipped": "skipped",
+    "retrospective.failed": "failed",
+}
+
+
+class _Patch:
+    """The composed effect of a WP's annotations, applied on top of its transition state."""
+
+    __slots__ = ("first_actor", "slots", "subtasks", "notes", "tracker", "review", "has_review")
+
+    def __init__(self, first_actor: str) -> None:
+        self.first_actor = first_actor
+        self.slots: dict[str, Any] = {}
+        self.subtasks: dict[str, str] | None = None
+        self.notes: list[str] | None = None
+        self.tracker: tuple[bool, list[str]] | None = None  # (replace?, refs)
+        self.review: dict[str, str] | None = None
+        self.has_review = False
+
+    def add(self, delta: AnnotationDelta) -> None:
+        if delta.release_runtime_claim:
+            for name in CLAIM_RELEASE_SLOTS:
+                self.slots[name] = None
+        for name in REPLACE_SLOTS:
+            value = getattr(delta, name)
+            if value is not None and value != "":
+                self.slots[name] = value
+        if delta.subtasks is not None:
+            merged = dict(self.subtasks or {})
+            merged.update((key, lane.value) for key, lane in delta.subtasks.items())
+            self.subtasks = merged
+        if delta.note is not None:
+            self.notes = [*(self.notes or []), delta.note]
+        if delta.tracker_refs_replace is not None:
+            self.tracker = (True, _union([], delta.tracker_refs_replace))
+        elif delta.tracker_refs is not None:
+            replace, refs = self.tracker or (False, [])
+            self.tracker = (replace, _union(refs, delta.tracker_refs))
+        if delta.review is not None:
+            self.has_review = True
+            review = delta.review
+            self.review = (
+                None
+                if review.is_release_sentinel
+                else {
+                    "at": review.at,
+                    "actor": review.actor,
+                    "wp_id": review.wp_id,
+                    "reason": review.reason,
+                }
+            )
+
+    def apply(self, state: dict[str, Any]) -> None:
+        state.update(self.slots)
+        if self.subtasks is not None:
+            state["subtasks"] = {**(state.get("subtasks") or {}), **self.subtasks}
+        if self.notes is not None:
+            state["notes"] = [*(state.get("notes") or []), *self.notes]
+        if self.tracker is not None:
+            replace, refs = self.tracker
+            state["tracker_refs"] = refs if replace else _union(state.get("tracker_refs") or [], refs)
+        if self.has_review:
+            state["review"] = self.review
+
+
+def _union(base: list[str], extra: Iterable[str]) -> list[str]:
+    merged = list(base)
+    for ref in extra:
+        if ref not in merged:
+            merged.append(ref)
+    return merged
+
+
+def _reason_source(event: StatusEvent) -> str:
+    if event.reason_source is not None:
+        return event.reason_source
+    reason = event.reason
+    if reason is None or not reason.strip() or reason.startswith(_SYNTHETIC_REASON_PREFIXES):
+        return "synthetic"
+    return "operator"
+
+
+class Reducer:
+    """An incremental fold over records that arrive in (``at``, ``event_id``) order."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._states: dict[str, dict[str, Any]] = {}
+        self._rollback: dict[str, bool] = {}
+        self._patches: dict[str, _Patch] = {}
+        self._last_key: tuple[str, str] | None = None
+        self._last_annotation_key: tuple[str, str] | None = None
+        self._first_slug: str | None = None
+        self._retro_rows: list[dict[str, Any]] = []
+        self.event_count = 0
+
+    def feed(self, record: LogRecord) -> bool:
+        """Fold one record; False (nothing changed) when it arrives out of order."""
+        if isinstance(record, StatusEvent):
+            return self.add_transition(record)
+        if isinstance(record, Annotation):
+            return self.add_annotation(record)
+        if isinstance(record, ForeignRow) and record.record is not None:
+            self._retro_rows.append(record.record)
+        return True
+
+    def add_transition(self, event: StatusEvent) -> bool:
+        if event.event_id in self._seen:
+            return True
+        key = (event.at, event.event_id)
+        if self._last_key is not None and key < self._last_key:
+            return False
+        self._seen.add(event.event_id)
+        self._last_key = key
+        self.event_count += 1
+        if self._first_slug is None:
+            self._first_slug = event.mission_slug
+        wp_id = event.wp_id
+        previous = self._states.get(wp_id)
+        if (
+            previous is not None
+            and previous["last_transition_at"] == event.at
+            and self._rollback[wp_id]
+            and not event.is_rollback
+        ):
+            return True  # at the same instant a review rollback beats a forward move
+        self._states[wp_id] = self._next_state(event, previous)
+        self._rollback[wp_id] = event.is_rollback
+        return True
+
+    @staticmethod
+    def _next_state(event: StatusEvent, previous: dict[str, Any] | None) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "lane": event.to_lane,
+            "actor": actor_identity(event.actor),
+            "last_transition_at": event.at,
+            "last_event_id": event.event_id,
+            "force_count": (previous["force_count"] if previous else 0) + (1 if event.force else 0),
+        }
+        if previous is not None:
+            for slot in _CARRIED_SLOTS:
+                if slot in previous:
+                    state[slot] = previous[slot]
+        if event.from_lane is Lane.PLANNED and event.to_lane is Lane.CLAIMED:
+            meta = event.policy_metadata or {}
+            for slot in ("shell_pid", "shell_pid_created_at"):
+                if meta.get(slot) is not None:
+                    state[slot] = meta[slot]
+            if meta.get("agent"):
+                state["agent"] = meta["agent"]
+        if event.review_result is not None or event.from_lane is Lane.IN_REVIEW:
+            result = event.review_result
+            state["review_result"] = result.to_record() if result is not None else None
+        elif previous is not None and "review_result" in previous:
+            state["review_result"] = previous["review_result"]
+        if event.to_lane is Lane.CANCELED:
+            state["cancellation_reason"] = event.reason
+            state["reason_source"] = _reason_source(event)
+        return state
+
+    def add_annotation(self, annotation: Annotation) -> bool:
+        key = (annotation.at, annotation.event_id)
+        if self._last_annotation_key is not None and key < self._last_annotation_key:
+            return False
+        self._last_annotation_key = key
+        patch = self._patches.get(annotation.wp_id)
+        if patch is None:
+            patch = self._patches[annotation.wp_id] = _Patch(actor_identity(annotation.actor))
+        patch.add(annotation.delta)
+        return True
+
+    def snapshot(self, *, mission_number: str = "", mission_type: str = "") -> StatusSnapshot:
+        """The snapshot of everything fed so far."""
+        work_packages: dict[str, WPState] = {}
+        summary = empty_summary()
+        for wp_id in sorted(self._states.keys() | self._patches.keys()):
+            transition_state = self._states.get(wp_id)
+            patch = self._patches.get(wp_id)
+            if transition_state is not None:
+                state = dict(transition_state)
+            else:
+                assert patch is not None
+                state = {
+                    "lane": Lane.UNINITIALIZED,
+                    "actor": patch.first_actor,
+                    "last_transition_at": None,
+                    "last_event_id": None,
+                    "force_count": 0,
+                }
+            if patch is not None:
+                patch.apply(state)
+            work_packages[wp_id] = WPState(**state)
+            lane = state["lane"].value
+            if lane in summary:
+                summary[lane] += 1
+        slug = self._first_slug or ""
+        slug = slug if _SAFE_SEGMENT.fullmatch(slug) and ".." not in slug else ""
+        last_at, last_id = self._last_key if self._last_key else ("", None)
+        return StatusSnapshot(
+            mission_slug=slug.strip(),
+            mission_number=mission_number or _number_from_slug(slug),
+            mission_type=mission_type,
+            materialized_at=last_at,
+            event_count=self.event_count,
+            last_event_id=last_id,
+            summary=summary,
+            work_packages=work_packages,
+            retrospective=_retrospective(self._retro_rows) if self._retro_rows else None,
+        )
+
+
+def _number_from_slug(slug: str) -> str:
+    match = _NUMBER_PREFIX.match(slug)
+    return str(int(match.group(1))) if match else ""
+
+
+def reduce(
+    transitions: Iterable[StatusEvent],
+    annotations: Iterable[Annotation] = (),
+    *,
+    mission_number: str = "",
+    mission_type: str = "",
+) -> StatusSnapshot:
+    """Reduce transitions and annotations (in file order) to a snapshot. Pure.
+
+    ``mission_number`` and ``mission_type`` come from ``meta.json`` (see
+    :func:`materialize_snapshot`); the number falls back to the ``NNN-`` prefix
+    of the mission slug.
+    """
+    return reduce_records([*transitions, *annotations]).snapshot(
+        mission_number=mission_number, mission_type=mission_type
+    )
+
+
+def reduce_records(records: Iterable[LogRecord]) -> Reducer:
+    """Fold records given in file order, sorting what needs sorting."""
+    seen: set[str] = set()
+    transitions: list[StatusEvent] = []
+    annotations: list[Annotation] = []
+    reducer = Reducer()
+    for record in records:
+        if isinstance(record, StatusEvent):
+            if record.event_id not in seen:
+                seen.add(record.event_id)
+                transitions.append(record)
+        elif isinstance(record, Annotation):
+            annotations.append(record)
+        else:
+            reducer.feed(record)
+    transitions.sort(key=lambda e: (e.at, e.event_id))
+    annotations.sort(key=lambda a: (a.at, a.event_id))
+    for event in transitions:
+        reducer.add_transition(event)
+    for annotation in annotations:
+        reducer.add_annotation(annotation)
+    return reducer
+
+
+def _text(value: Any) -> str:
+    """Python's ``str()`` of a JSON value, as spec-kitty applies it to these fields."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
+
+
+def _retrospective(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(rows, key=lambda row: (_text(row.get("at", "")), _text(row.get("event_id", ""))))
+    names = [row.get("event_name") for row in rows]
+    terminal = [row for row in ordered if row.get("event_name") in _TERMINAL_RETRO]
+    requested = [row for row in ordered if row.get("event_name") == "retrospective.requested"]
+    mode = None
+    if requested:
+        payload = requested[-1].get("payload") or {}
+        mode = _valid_mode(payload.get("mode") if isinstance(payload, dict) else None)
+    status, record_path = "pending", None
+    if terminal:
+        latest = terminal[-1]
+        status = _TERMINAL_RETRO[latest["event_name"]]
+        payload = latest.get("payload") or {}
+        raw_path = payload.get("record_path") if isinstance(payload, dict) else None
+        record_path = _text(raw_path) if raw_path is not None else None
+    total = names.count("retrospective.proposal.generated")
+    applied = names.count("retrospective.proposal.applied")
+    rejected = names.count("retrospective.proposal.rejected")
+    return {
+        "status": status,
+        "mode": mode,
+        "record_path": record_path,
+        "proposals_total": total,
+        "proposals_applied": applied,
+        "proposals_rejected": rejected,
+        "proposals_pending": max(0, total - applied - rejected),
+    }
+
+
+_MODE_VALUES = {"autonomous", "human_in_command"}
+_SIGNAL_KINDS = {"charter_override", "explicit_flag", "environment", "parent_process"}
+
+
+def _valid_mode(mode: Any) -> dict[str, Any] | None:
+    """The retrospective mode when it has exactly the documented shape, else None."""
+    if not isinstance(mode, dict) or set(mode) != {"value", "source_signal"}:
+        return None
+    value, signal = mode["value"], mode["source_signal"]
+    if not isinstance(value, str) or value not in _MODE_VALUES or not isinstance(signal, dict):
+        return None
+    kind = signal.get("kind")
+    if set(signal) != {"kind", "evidence"} or not isinstance(kind, str) or kind not in _SIGNAL_KINDS:
+        return None
+    if not isinstance(signal["evidence"], str):
+        return None
+    return {"value": mode["value"], "source_signal": {"kind": signal["kind"], "evidence": signal["evidence"]}}

@@ -1,0 +1,71 @@
+"""``StatusSnapshot``: what ``status.json`` says, and its exact text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+
+from ._lanes import DISPLAY_LANES, Lane
+
+
+class WPState(msgspec.Struct, frozen=True, kw_only=True):
+    """One work package on the board. Optional runtime slots are UNSET when never written."""
+
+    lane: Lane
+    actor: str
+    last_transition_at: str | None
+    last_event_id: str | None
+    force_count: int
+    shell_pid: Any = msgspec.UNSET
+    shell_pid_created_at: Any = msgspec.UNSET
+    agent: Any = msgspec.UNSET
+    assignee: Any = msgspec.UNSET
+    role: Any = msgspec.UNSET
+    agent_profile: Any = msgspec.UNSET
+    agent_profile_version: Any = msgspec.UNSET
+    model: Any = msgspec.UNSET
+    provider: Any = msgspec.UNSET
+    subtasks: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    notes: list[str] | msgspec.UnsetType = msgspec.UNSET
+    tracker_refs: list[str] | msgspec.UnsetType = msgspec.UNSET
+    review: dict[str, str] | None | msgspec.UnsetType = msgspec.UNSET
+    review_result: dict[str, Any] | None | msgspec.UnsetType = msgspec.UNSET
+    cancellation_reason: str | None | msgspec.UnsetType = msgspec.UNSET
+    reason_source: str | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class StatusSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """The reduced state of a mission: the content of ``status.json``."""
+
+    mission_slug: str
+    mission_number: str
+    mission_type: str
+    materialized_at: str
+    event_count: int
+    last_event_id: str | None
+    summary: dict[str, int]
+    work_packages: dict[str, WPState]
+    retrospective: dict[str, Any] | None = None
+
+    def lane(self, wp_id: str) -> Lane | None:
+        """The lane of ``wp_id``, or None when the mission has no such WP."""
+        state = self.work_packages.get(wp_id)
+        return state.lane if state is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``status.json`` object (UNSET slots omitted, ``retrospective`` only when present)."""
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        if self.retrospective is None:
+            del data["retrospective"]
+        return data
+
+
+def empty_summary() -> dict[str, int]:
+    return {lane.value: 0 for lane in DISPLAY_LANES}
+
+
+def render_status_json(snapshot: StatusSnapshot) -> str:
+    """The exact text of ``status.json`` for ``snapshot`` (spec-kitty's byte format)."""
+    return json.dumps(snapshot.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
