@@ -128,7 +128,7 @@ class StatusEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def is_rollback(self) -> bool:
-        """A reviewer sending work back: from in_review (or legacy for_review+ref) to in_progress."""
+        """A reviewer sending work back to in_progress (from in_review, or for_review + ref)."""
         if self.to_lane is not Lane.IN_PROGRESS:
             return False
         return self.from_lane is Lane.IN_REVIEW or (
@@ -202,7 +202,7 @@ class AnnotationDelta(msgspec.Struct, frozen=True, kw_only=True):
         if self.review is not None:
             record["review"] = msgspec.to_builtins(self.review)
         if self.subtasks is not None:
-            record["subtasks"] = {k: v.value for k, v in self.subtasks.items()}
+            record["subtasks"] = {k: str(v) for k, v in self.subtasks.items()}
         if self.release_runtime_claim:
             record["release_runtime_claim"] = True
         return record

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ._errors import MissionStatusError, WorkPackageNotFoundError
 from ._events import (
     ActorField,
@@ -164,7 +166,9 @@ class MissionStatus:
                 evidence=evidence,
                 review_result=review_result,
                 policy_metadata=policy_metadata,
-                mission_id=meta.get("mission_id") if isinstance(meta.get("mission_id"), str) else None,
+                mission_id=meta.get("mission_id")
+                if isinstance(meta.get("mission_id"), str)
+                else None,
             )
             self.log.append(event)
             self._refresh_view()
@@ -177,10 +181,28 @@ class MissionStatus:
 
         Give either ``delta`` or its fields as keywords (``note="..."``).
         """
-        change = delta if delta is not None else AnnotationDelta(**slots)
+        unknown = sorted(set(slots) - set(AnnotationDelta.__struct_fields__))
+        if unknown:
+            raise MissionStatusError(
+                f"invalid annotation for {wp_id}: unknown slot(s) {', '.join(unknown)}",
+                next_step="known slots: " + ", ".join(AnnotationDelta.__struct_fields__),
+                code="INVALID_ANNOTATION",
+            )
+        try:  # validated (and lane names converted) whichever way it was given
+            change = msgspec.convert(
+                msgspec.to_builtins(delta) if delta is not None else slots, AnnotationDelta
+            )
+        except msgspec.ValidationError as exc:
+            raise MissionStatusError(
+                f"invalid annotation for {wp_id}: {exc}",
+                next_step="pass only known slots (agent, note, subtasks={'T001': 'done'}, ...)",
+                code="INVALID_ANNOTATION",
+            ) from None
         with self.log.lock():
             at, event_id = self._next_stamp(None)
-            annotation = Annotation(event_id=event_id, wp_id=wp_id, at=at, actor=actor, delta=change)
+            annotation = Annotation(
+                event_id=event_id, wp_id=wp_id, at=at, actor=actor, delta=change
+            )
             self.log.append(annotation)
             self._refresh_view()
         return annotation
@@ -213,4 +235,3 @@ class MissionStatus:
         path = self.mission_dir / STATUS_FILENAME
         write_if_changed(path, render_status_json(snapshot))
         _StalenessStamp.for_mission(self.mission_dir).record(self.log, path)
-

@@ -85,9 +85,6 @@ ALLOWED_EDGES: dict[Lane, frozenset[Lane]] = {
     Lane.UNINITIALIZED: frozenset({Lane.PLANNED, Lane.CANCELED}),
 }
 
-_BOARD_ORDER = {lane: index for index, lane in enumerate(DISPLAY_LANES)}
-
-
 def parse_lane(value: str) -> Lane:
     """Parse a lane name typed by a person; accepts the ``doing`` alias.
 
@@ -158,7 +155,7 @@ def check_transition(
     allowed = ALLOWED_EDGES[from_lane]
     if to_lane not in allowed:
         if allowed:
-            options = ", ".join(sorted(allowed, key=_BOARD_ORDER.__getitem__))
+            options = ", ".join(lane.value for lane in DISPLAY_LANES if lane in allowed)
             hint = f"from {from_lane.value} the allowed lanes are: {options}"
         else:
             hint = f"{from_lane.value} is terminal: nothing leaves it"
@@ -176,8 +173,10 @@ def check_transition(
         raise guard("sending work back to planned needs a reason", "pass a reason")
     if to_lane in (Lane.APPROVED, Lane.DONE):
         _check_approval_evidence(evidence, review_result, guard)
-    if from_lane is Lane.APPROVED and to_lane in (Lane.IN_PROGRESS, Lane.PLANNED) and _blank(
-        review_ref
+    if (
+        from_lane is Lane.APPROVED
+        and to_lane in (Lane.IN_PROGRESS, Lane.PLANNED)
+        and _blank(review_ref)
     ):
         raise guard(
             "reopening approved work needs a review reference",
@@ -193,10 +192,13 @@ def _check_approval_evidence(
     guard: _GuardFactory,
 ) -> None:
     review = evidence.review if evidence is not None else None
-    if review is None and review_result is not None and review_result.verdict == "approved":
-        # A review verdict of approval is itself the evidence of review.
-        if not (_blank(review_result.reviewer) or _blank(review_result.reference)):
-            return
+    if (
+        review is None
+        and review_result is not None
+        and review_result.verdict == "approved"
+        and not (_blank(review_result.reviewer) or _blank(review_result.reference))
+    ):
+        return  # a review verdict of approval is itself the evidence of review
     if review is None:
         raise guard(
             "approval needs review evidence (reviewer, reference, verdict approved)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,6 +201,15 @@ def _open_no_follow(path: Path) -> BinaryIO | None:
         return None
     except OSError as exc:
         raise _os_error(path, exc) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise EventLogError(
+            "the event log is not a regular file",
+            path=path,
+            line=None,
+            code="EVENT_LOG_UNREADABLE",
+            next_step=f"move {path} aside; the log must be a regular file",
+        )
     return os.fdopen(fd, "rb", buffering=1 << 16)
 
 
@@ -299,7 +309,7 @@ class EventLog:
 
     def _append_locked(self, data: bytes) -> None:
         self.mission_dir.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
         created = not os.path.lexists(self.path)
         try:
             fd = os.open(self.path, flags, 0o644)

@@ -9,7 +9,7 @@ from ._snapshot import StatusSnapshot
 
 
 class Progress(msgspec.Struct, frozen=True, kw_only=True):
-    """``weighted_percentage`` is the mean lane weight x 100; ``done_percentage`` done/total x 100."""
+    """Weighted % = mean lane weight x 100; done % = done / total x 100."""
 
     total: int
     done: int

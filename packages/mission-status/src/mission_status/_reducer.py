@@ -46,7 +46,7 @@ _TERMINAL_RETRO = {
 class _Patch:
     """The composed effect of a WP's annotations, applied on top of its transition state."""
 
-    __slots__ = ("first_actor", "slots", "subtasks", "notes", "tracker", "review", "has_review")
+    __slots__ = ("first_actor", "has_review", "notes", "review", "slots", "subtasks", "tracker")
 
     def __init__(self, first_actor: str) -> None:
         self.first_actor = first_actor
@@ -98,7 +98,9 @@ class _Patch:
             state["notes"] = [*(state.get("notes") or []), *self.notes]
         if self.tracker is not None:
             replace, refs = self.tracker
-            state["tracker_refs"] = refs if replace else _union(state.get("tracker_refs") or [], refs)
+            state["tracker_refs"] = (
+                refs if replace else _union(state.get("tracker_refs") or [], refs)
+            )
         if self.has_review:
             state["review"] = self.review
 
@@ -308,7 +310,9 @@ def _text(value: Any) -> str:
 
 
 def _retrospective(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    ordered = sorted(rows, key=lambda row: (_text(row.get("at", "")), _text(row.get("event_id", ""))))
+    ordered = sorted(
+        rows, key=lambda row: (_text(row.get("at", "")), _text(row.get("event_id", "")))
+    )
     names = [row.get("event_name") for row in rows]
     terminal = [row for row in ordered if row.get("event_name") in _TERMINAL_RETRO]
     requested = [row for row in ordered if row.get("event_name") == "retrospective.requested"]
@@ -349,8 +353,15 @@ def _valid_mode(mode: Any) -> dict[str, Any] | None:
     if not isinstance(value, str) or value not in _MODE_VALUES or not isinstance(signal, dict):
         return None
     kind = signal.get("kind")
-    if set(signal) != {"kind", "evidence"} or not isinstance(kind, str) or kind not in _SIGNAL_KINDS:
+    if (
+        set(signal) != {"kind", "evidence"}
+        or not isinstance(kind, str)
+        or kind not in _SIGNAL_KINDS
+    ):
         return None
     if not isinstance(signal["evidence"], str):
         return None
-    return {"value": mode["value"], "source_signal": {"kind": signal["kind"], "evidence": signal["evidence"]}}
+    return {
+        "value": mode["value"],
+        "source_signal": {"kind": signal["kind"], "evidence": signal["evidence"]},
+    }

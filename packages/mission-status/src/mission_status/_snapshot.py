@@ -30,10 +30,10 @@ class WPState(msgspec.Struct, frozen=True, kw_only=True):
     subtasks: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
     notes: list[str] | msgspec.UnsetType = msgspec.UNSET
     tracker_refs: list[str] | msgspec.UnsetType = msgspec.UNSET
-    review: dict[str, str] | None | msgspec.UnsetType = msgspec.UNSET
-    review_result: dict[str, Any] | None | msgspec.UnsetType = msgspec.UNSET
-    cancellation_reason: str | None | msgspec.UnsetType = msgspec.UNSET
-    reason_source: str | None | msgspec.UnsetType = msgspec.UNSET
+    review: dict[str, str] | msgspec.UnsetType | None = msgspec.UNSET
+    review_result: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
+    cancellation_reason: str | msgspec.UnsetType | None = msgspec.UNSET
+    reason_source: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class StatusSnapshot(msgspec.Struct, frozen=True, kw_only=True):

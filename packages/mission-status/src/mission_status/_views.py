@@ -256,14 +256,19 @@ class LiveView:
             size = st.st_size
         except FileNotFoundError:
             file_id, size = None, 0
-        if self._reducer is not None and file_id == self._file_id and size >= self._end:
-            if size == self._end or self._tail_intact():
-                if size == self._end:
-                    return self._reducer
-                scan = self.log.scan(start=self._end, start_line=self._next_line)
-                if all(self._reducer.feed(record) for record in scan):
-                    self.tail_refreshes += 1
-                    return self._remember(self._reducer, scan, file_id)
+        appended = (
+            self._reducer is not None
+            and file_id == self._file_id
+            and size >= self._end
+            and self._tail_intact()
+        )
+        if appended and self._reducer is not None:
+            if size == self._end:
+                return self._reducer
+            scan = self.log.scan(start=self._end, start_line=self._next_line)
+            if all(self._reducer.feed(record) for record in scan):
+                self.tail_refreshes += 1
+                return self._remember(self._reducer, scan, file_id)
         reducer, scan = reduce_log(self.log)
         self.full_reduces += 1
         return self._remember(reducer, scan, file_id)

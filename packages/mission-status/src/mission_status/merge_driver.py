@@ -24,8 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 3:
         print(
-            "usage: python -m mission_status.merge_driver BASE OURS THEIRS "
-            "(git passes %O %A %B)",
+            "usage: python -m mission_status.merge_driver BASE OURS THEIRS (git passes %O %A %B)",
             file=sys.stderr,
         )
         return 2

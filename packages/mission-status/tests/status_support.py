@@ -1,0 +1,65 @@
+"""Test helpers: the compat corpus and log rows in spec-kitty's style."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+COMPAT_ENV = "SPEC_KITTY_COMPAT_DIR"
+
+
+def compat_root() -> Path | None:
+    """The shared compat corpus (``../shared/compat`` beside the checkout), if present."""
+    configured = os.environ.get(COMPAT_ENV)
+    if configured:
+        return Path(configured)
+    candidate = Path(__file__).resolve().parents[3].parent / "shared" / "compat"
+    return candidate if candidate.is_dir() else None
+
+
+def write_rows(mission_dir: Path, rows: list[dict[str, Any]], *, mode: str = "w") -> Path:
+    """Write rows as spec-kitty does: ``json.dumps(row, sort_keys=True)`` per line."""
+    mission_dir.mkdir(parents=True, exist_ok=True)
+    path = mission_dir / "status.events.jsonl"
+    with path.open(mode, encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, sort_keys=True) + "\n")
+    return path
+
+
+_counter = [0]
+
+
+def transition_row(wp: str, from_lane: str, to_lane: str, **fields: Any) -> dict[str, Any]:
+    """A lane-transition row with spec-kitty's always-present fields."""
+    _counter[0] += 1
+    row: dict[str, Any] = {
+        "actor": "claude",
+        "at": f"2026-01-01T10:00:{_counter[0] % 60:02d}+00:00",
+        "event_id": f"01KAAAAAAAAAAAAAAAAA{_counter[0]:06d}",
+        "evidence": None,
+        "execution_mode": "worktree",
+        "force": False,
+        "from_lane": from_lane,
+        "mission_slug": "demo-01KAAAAA",
+        "policy_metadata": None,
+        "reason": None,
+        "review_ref": None,
+        "to_lane": to_lane,
+        "wp_id": wp,
+    }
+    row.update(fields)
+    return row
+
+
+def annotation_row(wp: str, at: str, event_id: str, **delta: Any) -> dict[str, Any]:
+    return {
+        "actor": "claude",
+        "at": at,
+        "delta": delta,
+        "event_id": event_id,
+        "kind": "annotation",
+        "wp_id": wp,
+    }

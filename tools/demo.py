@@ -1,0 +1,123 @@
+"""A short tour of mission-status: a scratch mission, transitions through the facade, the board.
+
+Run it with ``python3 tools/dev.py demo``. Everything happens in a temporary git
+repository that is removed afterwards (pass ``--keep`` to keep it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mission_status import (
+    DISPLAY_LANES,
+    Evidence,
+    MissionStatus,
+    MissionStatusError,
+    ReviewApproval,
+    ReviewResult,
+    StatusSnapshot,
+)
+
+
+class _Clock:
+    """A clock that advances one minute per reading, so the demo output is stable."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+def board(snapshot: StatusSnapshot) -> str:
+    """The board as text: one column per lane."""
+    columns = {lane.value: [] for lane in DISPLAY_LANES}
+    for wp_id, state in snapshot.work_packages.items():
+        columns.setdefault(state.lane.value, []).append(wp_id)
+    width = max(len(lane) for lane in columns) + 1
+    header = "".join(lane.ljust(width) for lane in columns)
+    depth = max((len(wps) for wps in columns.values()), default=0)
+    rows = [
+        "".join((wps[i] if i < len(wps) else "").ljust(width) for wps in columns.values())
+        for i in range(depth)
+    ]
+    return "\n".join([header, "-" * len(header), *rows])
+
+
+def run(root: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    mission_dir = root / "kitty-specs" / "demo-mission-01KTPKST"
+    mission_dir.mkdir(parents=True)
+    (mission_dir / "meta.json").write_text(
+        '{\n  "mission_id": "01KTPKSTZ8Q6Y7G4D9V3N2M1AB",\n  "mission_slug": "demo-mission-01KTPKST",\n'
+        '  "mission_type": "software-dev",\n  "mission_number": null\n}\n'
+    )
+    status = MissionStatus.open(mission_dir, clock=_Clock())
+    print(f"scratch mission: {mission_dir}\n")
+
+    def step(text: str) -> None:
+        print(f"  - {text}")
+
+    for wp in ("WP01", "WP02", "WP03", "WP04"):
+        status.transition(wp, "planned", actor="finalize-tasks")
+    step("seeded WP01..WP04 (genesis -> planned)")
+    for wp, agent in (("WP01", "claude"), ("WP02", "codex")):
+        status.transition(wp, "claimed", actor=agent)
+        status.transition(wp, "doing", actor=agent)
+    step("WP01 and WP02 claimed and in progress")
+    status.annotate("WP01", actor="claude", note="parser done, wiring the CLI next")
+    status.transition("WP01", "for_review", actor="claude")
+    status.transition("WP01", "in_review", actor="reviewer")
+    approval = ReviewResult(reviewer="reviewer", verdict="approved", reference="PR#12")
+    status.transition(
+        "WP01",
+        "approved",
+        actor="reviewer",
+        review_result=approval,
+        evidence=Evidence(
+            review=ReviewApproval(reviewer="reviewer", verdict="approved", reference="PR#12")
+        ),
+    )
+    step("WP01 reviewed and approved")
+    status.transition("WP04", "blocked", actor="lead")
+    step("WP04 blocked")
+    try:
+        status.transition("WP03", "done", actor="impatient")
+    except MissionStatusError as error:
+        step(f"refused, as it should be:\n      {error}\n      next: {error.next_step}")
+
+    snapshot = status.snapshot()
+    progress = status.progress()
+    print(f"\nboard of {snapshot.mission_slug} ({snapshot.event_count} events)\n")
+    print(board(snapshot))
+    print(
+        f"\nprogress: {progress.done}/{progress.total} done, "
+        f"{progress.weighted_percentage:.1f}% weighted"
+    )
+    print(f"status.json: {mission_dir / 'status.json'} (last event at {snapshot.materialized_at})")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch repository")
+    args = parser.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="spec-kitty-demo-"))
+    try:
+        run(root)
+    finally:
+        if args.keep:
+            print(f"\nkept {root}")
+        else:
+            shutil.rmtree(root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
