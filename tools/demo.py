@@ -7,6 +7,7 @@ repository that is removed afterwards (pass ``--keep`` to keep it).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -55,10 +56,13 @@ def run(root: Path) -> None:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     mission_dir = root / "kitty-specs" / "demo-mission-01KTPKST"
     mission_dir.mkdir(parents=True)
-    (mission_dir / "meta.json").write_text(
-        '{\n  "mission_id": "01KTPKSTZ8Q6Y7G4D9V3N2M1AB",\n  "mission_slug": "demo-mission-01KTPKST",\n'
-        '  "mission_type": "software-dev",\n  "mission_number": null\n}\n'
-    )
+    meta = {
+        "mission_id": "01KTPKSTZ8Q6Y7G4D9V3N2M1AB",
+        "mission_number": None,
+        "mission_slug": mission_dir.name,
+        "mission_type": "software-dev",
+    }
+    (mission_dir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     status = MissionStatus.open(mission_dir, clock=_Clock())
     print(f"scratch mission: {mission_dir}\n")
 

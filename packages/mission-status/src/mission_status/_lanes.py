@@ -85,6 +85,7 @@ ALLOWED_EDGES: dict[Lane, frozenset[Lane]] = {
     Lane.UNINITIALIZED: frozenset({Lane.PLANNED, Lane.CANCELED}),
 }
 
+
 def parse_lane(value: str) -> Lane:
     """Parse a lane name typed by a person; accepts the ``doing`` alias.
 

@@ -33,10 +33,7 @@ _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 _RETROSPECTIVE_TYPES = frozenset(
     {"RetrospectiveCaptured", "RetrospectiveCaptureFailed", "RetrospectiveSkipped"}
 )
-# A line holding none of these tokens (and no escape) cannot be anything but a
-# lane transition, so it decodes straight into StatusEvent. Anything else takes
-# the exact path: decode to a dict, classify, validate.
-_NOT_PLAIN = (b"\\", b'"kind"', b'"event_type"', b'"type"', b'"event_name"', b'"feature_slug"')
+
 _EVENT_DECODER = msgspec.json.Decoder(StatusEvent)
 _ANY_DECODER = msgspec.json.Decoder()
 _T = TypeVar("_T")
@@ -65,13 +62,88 @@ class TornLine:
 LogRecord = StatusEvent | Annotation | ForeignRow
 
 
+class _Probe(msgspec.Struct):
+    """Only the keys that decide what a row is; msgspec skips everything else cheaply."""
+
+    kind: Any = msgspec.UNSET
+    event_type: Any = msgspec.UNSET
+    type: Any = msgspec.UNSET
+    event_name: Any = msgspec.UNSET
+    feature_slug: Any = msgspec.UNSET
+
+
+_PROBE_DECODER = msgspec.json.Decoder(_Probe)
+_ANNOTATION_DECODER = msgspec.json.Decoder(Annotation)
+
+
 def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
     """Decode and classify one non-blank log line. Raises :class:`EventLogError`."""
-    if not any(token in line for token in _NOT_PLAIN):
+    if not line.isascii():  # msgspec does not validate the fields it skips
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EventLogError(
+                f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                path=path,
+                line=line_no,
+                code="EVENT_LOG_NOT_UTF8",
+            ) from None
+    # A line with none of these tokens (and no escape, so no disguised key) can
+    # only be a lane transition: decode it straight into StatusEvent.
+    if not (
+        b'"kind"' in line
+        or b"\\" in line
+        or b'"event_type"' in line
+        or b'"type"' in line
+        or b'"event_name"' in line
+        or b'"feature_slug"' in line
+    ):
         try:
             return _EVENT_DECODER.decode(line)
         except (msgspec.DecodeError, UnicodeDecodeError):
             pass  # the exact path below reports it precisely
+    try:
+        probe = _PROBE_DECODER.decode(line)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        _decode_object(line, path=path, line_no=line_no)  # raises the precise error
+        raise  # pragma: no cover - _decode_object always raises here
+
+    def exact() -> LogRecord:
+        return classify(
+            _decode_object(line, path=path, line_no=line_no), path=path, line_no=line_no
+        )
+
+    if probe.kind is not msgspec.UNSET and probe.kind is not None:
+        if probe.kind != "annotation":
+            raise EventLogError(
+                f"unknown kind {probe.kind!r} (the only kind is 'annotation')",
+                path=path,
+                line=line_no,
+                code="EVENT_LOG_UNKNOWN_KIND",
+            )
+        try:
+            annotation = _ANNOTATION_DECODER.decode(line)
+        except msgspec.ValidationError:
+            return exact()
+        return annotation if _ULID.match(annotation.event_id) else exact()
+    retrospective = isinstance(probe.event_name, str) and probe.event_name.startswith(
+        "retrospective."
+    )
+    foreign = probe.event_type is not msgspec.UNSET or (
+        isinstance(probe.type, str) and probe.type in _RETROSPECTIVE_TYPES
+    )
+    if foreign and not retrospective:
+        return ForeignRow(None)
+    if probe.feature_slug is msgspec.UNSET and probe.event_name is msgspec.UNSET:
+        try:
+            return _EVENT_DECODER.decode(line)
+        except msgspec.DecodeError:
+            pass  # falsy evidence, null slug...: the exact path decides
+    return exact()
+
+
+def _decode_object(line: bytes, *, path: Path, line_no: int) -> dict[str, Any]:
+    """Decode a line into a dict, or raise the precise, line-numbered error."""
     try:
         obj = _ANY_DECODER.decode(line)
     except UnicodeDecodeError as exc:
@@ -92,7 +164,7 @@ def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
             line=line_no,
             code="EVENT_LOG_INVALID_EVENT",
         )
-    return classify(obj, path=path, line_no=line_no)
+    return obj
 
 
 def classify(obj: dict[str, Any], *, path: Path, line_no: int) -> LogRecord:
@@ -147,12 +219,76 @@ def _convert(obj: dict[str, Any], kind: type[_T], *, path: Path, line_no: int) -
         ) from None
 
 
+_PROBES_DECODER = msgspec.json.Decoder(list[_Probe])
+_EVENTS_DECODER = msgspec.json.Decoder(list[StatusEvent])
+_ANNOTATIONS_DECODER = msgspec.json.Decoder(list[Annotation])
+_BLOCK_SIZE = 8 << 20
+# What a write cut short looks like: unparseable JSON, or a multi-byte character cut in two.
+_TORN_CODES = frozenset({"EVENT_LOG_INVALID_JSON", "EVENT_LOG_NOT_UTF8"})
+
+
+def _is_plain(probe: _Probe) -> bool:
+    unset = msgspec.UNSET
+    return (
+        probe.kind is unset
+        and probe.event_type is unset
+        and probe.type is unset
+        and probe.event_name is unset
+        and probe.feature_slug is unset
+    )
+
+
+def decode_rows(lines: list[bytes], numbers: list[int], *, path: Path) -> list[LogRecord]:
+    """Decode many non-blank lines at once; same results and errors as :func:`decode_row`.
+
+    One msgspec call classifies every line, one decodes all plain transitions
+    and one all annotations; any line that is unusual, or a batch that fails,
+    goes through the exact per-line path.
+    """
+
+    def one_by_one(indexes: list[int]) -> list[LogRecord]:
+        return [decode_row(lines[i], path=path, line_no=numbers[i]) for i in indexes]
+
+    everything = list(range(len(lines)))
+    if not all(line.isascii() for line in lines):
+        for i in everything:  # report bad UTF-8 at its line before any batch decode
+            if not lines[i].isascii():
+                decode_row(lines[i], path=path, line_no=numbers[i])
+    try:
+        probes = _PROBES_DECODER.decode(b"[" + b",".join(lines) + b"]")
+    except msgspec.DecodeError:
+        return one_by_one(everything)
+    records: list[LogRecord | None] = [None] * len(lines)
+    plain: list[int] = []
+    notes: list[int] = []
+    for i, probe in enumerate(probes):
+        if _is_plain(probe):
+            plain.append(i)
+        elif probe.kind == "annotation":
+            notes.append(i)
+        else:
+            records[i] = decode_row(lines[i], path=path, line_no=numbers[i])
+    for indexes, decoder in ((plain, _EVENTS_DECODER), (notes, _ANNOTATIONS_DECODER)):
+        if not indexes:
+            continue
+        try:
+            batch: list[Any] = decoder.decode(b"[" + b",".join(lines[i] for i in indexes) + b"]")
+        except msgspec.DecodeError:
+            batch = one_by_one(indexes)
+        for i, record in zip(indexes, batch, strict=True):
+            if type(record) is Annotation and not _ULID.match(record.event_id):
+                record = decode_row(lines[i], path=path, line_no=numbers[i])  # noqa: PLW2901
+            records[i] = record
+    return records  # type: ignore[return-value]  # every slot was filled above
+
+
 class LogScan:
     """One pass over the log from a byte offset: iterate for records.
 
-    After iteration, ``end_offset`` is the byte offset just past the last
-    complete line, ``next_line`` the number of the next line, and ``torn`` the
-    torn final line, if any (it is not yielded and does not raise).
+    Reads in blocks of complete lines (bounded memory for any file size). After
+    iteration, ``end_offset`` is the byte offset just past the last consumed
+    line, ``next_line`` the number of the next line, and ``torn`` the torn final
+    line, if any (it is not yielded and does not raise).
     """
 
     def __init__(self, path: Path, *, start: int = 0, start_line: int = 1) -> None:
@@ -169,28 +305,43 @@ class LogScan:
         with handle:
             if self.start:
                 handle.seek(self.start)
-            offset, line_no = self.start, self.next_line
-            for raw in handle:
-                complete = raw.endswith(b"\n")
-                stripped = raw.strip()
-                if stripped:
-                    try:
-                        record = decode_row(stripped, path=self.path, line_no=line_no)
-                    except EventLogError:
-                        if complete:
-                            raise
-                        self.torn = TornLine(line_no, offset, len(raw))
-                        return
-                    # A line that parses is complete even without its newline (the
-                    # next append adds one), so it is consumed either way.
-                    self.end_offset = offset + len(raw)
-                    self.next_line = line_no + 1
-                    yield record
-                elif complete:
-                    self.end_offset = offset + len(raw)
-                    self.next_line = line_no + 1
-                offset += len(raw)
-                line_no += 1
+            carry = b""
+            while chunk := handle.read(_BLOCK_SIZE):
+                data = carry + chunk
+                cut = data.rfind(b"\n") + 1
+                block, carry = data[:cut], data[cut:]
+                if block:
+                    yield from self._block(block)
+            if carry.strip():
+                try:
+                    record = decode_row(carry.strip(), path=self.path, line_no=self.next_line)
+                except EventLogError as error:
+                    if error.code not in _TORN_CODES:
+                        raise  # complete JSON that is wrong: an error, not a crash
+                    self.torn = TornLine(self.next_line, self.end_offset, len(carry))
+                    return
+                # A line that parses is complete even without its newline, so it
+                # is consumed; the newline the next append adds ends this same
+                # line, so the line count moves on only when that newline is read.
+                self._advance(len(carry), 0)
+                yield record
+
+    def _block(self, block: bytes) -> list[LogRecord]:
+        lines: list[bytes] = []
+        numbers: list[int] = []
+        first = self.next_line
+        for index, raw in enumerate(block.split(b"\n")[:-1]):
+            stripped = raw.strip()
+            if stripped:
+                lines.append(stripped)
+                numbers.append(first + index)
+        records = decode_rows(lines, numbers, path=self.path) if lines else []
+        self._advance(len(block), block.count(b"\n"))
+        return records
+
+    def _advance(self, size: int, lines: int) -> None:
+        self.end_offset += size
+        self.next_line += lines
 
 
 def _open_no_follow(path: Path) -> BinaryIO | None:
@@ -334,14 +485,14 @@ class EventLog:
         start = _last_line_start(fd, size)
         fragment = os.pread(fd, size - start, start)
         try:
-            decode_row(fragment.strip(), path=self.path, line_no=0)
-        except EventLogError:
+            _ANY_DECODER.decode(fragment.strip())
+        except (msgspec.DecodeError, UnicodeDecodeError):
             salvage = self.lock_path.parent / f"{self.lock_path.stem}.torn-{start}.bin"
             salvage.write_bytes(fragment)
             os.ftruncate(fd, start)
             os.fsync(fd)
             return b""
-        return b"\n"  # a complete row that only lacks its newline
+        return b"\n"  # complete JSON that only lacks its newline: keep it, end it
 
 
 def _last_line_start(fd: int, size: int) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 _DECODER = msgspec.json.Decoder()
+_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
 @dataclass
@@ -23,34 +24,54 @@ class MergeOutcome:
     conflicts: list[str] = field(default_factory=list)
 
 
-def _key_and_payload(line: bytes) -> tuple[str, object]:
+def _key_and_payload(line: bytes) -> tuple[str, bytes]:
+    """The row's key and a canonical form of its payload (``true`` and ``1`` differ)."""
     try:
         obj = _DECODER.decode(line)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return "raw:" + line.hex(), line
+    canonical = _ENCODER.encode(obj)
     if isinstance(obj, dict) and isinstance(obj.get("event_id"), str):
-        return "id:" + obj["event_id"], obj
-    return "raw:" + line.hex(), obj
+        return "id:" + obj["event_id"], canonical
+    return "raw:" + canonical.hex(), canonical
+
+
+def _payloads(data: bytes) -> dict[str, set[bytes]]:
+    sides: dict[str, set[bytes]] = {}
+    for raw in data.splitlines():
+        if raw.strip():
+            key, payload = _key_and_payload(raw.strip())
+            sides.setdefault(key, set()).add(payload)
+    return sides
 
 
 def merge_logs(base: bytes, ours: bytes, theirs: bytes) -> MergeOutcome:
-    """Union of three versions of ``status.events.jsonl``."""
+    """Union of three versions of ``status.events.jsonl``.
+
+    A conflict is a NEW divergence: an ``event_id`` whose merged payloads differ
+    from what ours and theirs each already had. A pair of variants that a side
+    already carries (resolved once and committed) never conflicts again.
+    """
     out: list[bytes] = []
-    payloads: dict[str, object] = {}
-    conflicts: list[str] = []
-    variants: set[tuple[str, bytes]] = set()
+    emitted: set[tuple[str, bytes]] = set()
+    merged: dict[str, set[bytes]] = {}
     for side in (ours, theirs, base):
         for raw in side.splitlines():
             line = raw.strip()
             if not line:
                 continue
             key, payload = _key_and_payload(line)
-            known = payloads.get(key)
-            if key not in payloads:
-                payloads[key] = payload
-                out.append(line)
-            elif known != payload and (key, line) not in variants:
-                variants.add((key, line))
-                conflicts.append(key.removeprefix("id:"))
-                out.append(line)
-    return MergeOutcome(b"".join(line + b"\n" for line in out), sorted(set(conflicts)))
+            if (key, payload) in emitted:
+                continue
+            emitted.add((key, payload))
+            merged.setdefault(key, set()).add(payload)
+            out.append(line)
+    ours_sets, theirs_sets = _payloads(ours), _payloads(theirs)
+    conflicts = sorted(
+        key.removeprefix("id:")
+        for key, payloads in merged.items()
+        if len(payloads) > 1
+        and payloads != ours_sets.get(key, set())
+        and payloads != theirs_sets.get(key, set())
+    )
+    return MergeOutcome(b"".join(line + b"\n" for line in out), conflicts)

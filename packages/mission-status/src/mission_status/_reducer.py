@@ -32,7 +32,6 @@ from ._lanes import Lane
 from ._log import ForeignRow, LogRecord
 from ._snapshot import StatusSnapshot, WPState, empty_summary
 
-_CARRIED_SLOTS = (*REPLACE_SLOTS, "subtasks", "notes", "tracker_refs", "review")
 _SYNTHETIC_REASON_PREFIXES = ("Force move to ", "move-task: ")
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NUMBER_PREFIX = re.compile(r"^(\d+)-")
@@ -122,13 +121,48 @@ def _reason_source(event: StatusEvent) -> str:
     return "operator"
 
 
+_ABSENT: Any = object()
+# Enum member lookups go through a descriptor; the hot loop uses plain names.
+_PLANNED, _CLAIMED, _IN_PROGRESS = Lane.PLANNED, Lane.CLAIMED, Lane.IN_PROGRESS
+_FOR_REVIEW, _IN_REVIEW = Lane.FOR_REVIEW, Lane.IN_REVIEW
+
+
+class _Track:
+    """What the transitions fold to for one WP; turned into a dict only for a snapshot."""
+
+    __slots__ = ("claim", "event", "force_count", "review_result", "rollback")
+
+    def __init__(self, event: StatusEvent) -> None:
+        self.event = event
+        self.force_count = 0
+        self.rollback = False
+        self.claim: dict[str, Any] = {}
+        self.review_result: Any = _ABSENT
+
+    def state(self) -> dict[str, Any]:
+        event = self.event
+        state: dict[str, Any] = {
+            "lane": event.to_lane,
+            "actor": actor_identity(event.actor),
+            "last_transition_at": event.at,
+            "last_event_id": event.event_id,
+            "force_count": self.force_count,
+            **self.claim,
+        }
+        if self.review_result is not _ABSENT:
+            state["review_result"] = self.review_result
+        if event.to_lane is Lane.CANCELED:
+            state["cancellation_reason"] = event.reason
+            state["reason_source"] = _reason_source(event)
+        return state
+
+
 class Reducer:
     """An incremental fold over records that arrive in (``at``, ``event_id``) order."""
 
     def __init__(self) -> None:
         self._seen: set[str] = set()
-        self._states: dict[str, dict[str, Any]] = {}
-        self._rollback: dict[str, bool] = {}
+        self._tracks: dict[str, _Track] = {}
         self._patches: dict[str, _Patch] = {}
         self._last_key: tuple[str, str] | None = None
         self._last_annotation_key: tuple[str, str] | None = None
@@ -138,67 +172,52 @@ class Reducer:
 
     def feed(self, record: LogRecord) -> bool:
         """Fold one record; False (nothing changed) when it arrives out of order."""
-        if isinstance(record, StatusEvent):
+        if type(record) is StatusEvent:
             return self.add_transition(record)
-        if isinstance(record, Annotation):
+        if type(record) is Annotation:
             return self.add_annotation(record)
         if isinstance(record, ForeignRow) and record.record is not None:
             self._retro_rows.append(record.record)
         return True
 
     def add_transition(self, event: StatusEvent) -> bool:
-        if event.event_id in self._seen:
+        event_id = event.event_id
+        if event_id in self._seen:
             return True
-        key = (event.at, event.event_id)
+        key = (event.at, event_id)
         if self._last_key is not None and key < self._last_key:
             return False
-        self._seen.add(event.event_id)
+        self._seen.add(event_id)
         self._last_key = key
         self.event_count += 1
         if self._first_slug is None:
             self._first_slug = event.mission_slug
-        wp_id = event.wp_id
-        previous = self._states.get(wp_id)
-        if (
-            previous is not None
-            and previous["last_transition_at"] == event.at
-            and self._rollback[wp_id]
-            and not event.is_rollback
-        ):
+        to_lane, from_lane = event.to_lane, event.from_lane
+        rollback = to_lane is _IN_PROGRESS and (
+            from_lane is _IN_REVIEW or (from_lane is _FOR_REVIEW and event.review_ref is not None)
+        )
+        track = self._tracks.get(event.wp_id)
+        if track is None:
+            track = self._tracks[event.wp_id] = _Track(event)
+        elif track.rollback and not rollback and track.event.at == event.at:
             return True  # at the same instant a review rollback beats a forward move
-        self._states[wp_id] = self._next_state(event, previous)
-        self._rollback[wp_id] = event.is_rollback
-        return True
-
-    @staticmethod
-    def _next_state(event: StatusEvent, previous: dict[str, Any] | None) -> dict[str, Any]:
-        state: dict[str, Any] = {
-            "lane": event.to_lane,
-            "actor": actor_identity(event.actor),
-            "last_transition_at": event.at,
-            "last_event_id": event.event_id,
-            "force_count": (previous["force_count"] if previous else 0) + (1 if event.force else 0),
-        }
-        if previous is not None:
-            for slot in _CARRIED_SLOTS:
-                if slot in previous:
-                    state[slot] = previous[slot]
-        if event.from_lane is Lane.PLANNED and event.to_lane is Lane.CLAIMED:
+        track.event = event
+        track.rollback = rollback
+        if event.force:
+            track.force_count += 1
+        if from_lane is _PLANNED and to_lane is _CLAIMED:
             meta = event.policy_metadata or {}
             for slot in ("shell_pid", "shell_pid_created_at"):
                 if meta.get(slot) is not None:
-                    state[slot] = meta[slot]
+                    track.claim[slot] = meta[slot]
             if meta.get("agent"):
-                state["agent"] = meta["agent"]
-        if event.review_result is not None or event.from_lane is Lane.IN_REVIEW:
-            result = event.review_result
-            state["review_result"] = result.to_record() if result is not None else None
-        elif previous is not None and "review_result" in previous:
-            state["review_result"] = previous["review_result"]
-        if event.to_lane is Lane.CANCELED:
-            state["cancellation_reason"] = event.reason
-            state["reason_source"] = _reason_source(event)
-        return state
+                track.claim["agent"] = meta["agent"]
+        result = event.review_result
+        if result is not None:
+            track.review_result = result.to_record()
+        elif from_lane is _IN_REVIEW:
+            track.review_result = None
+        return True
 
     def add_annotation(self, annotation: Annotation) -> bool:
         key = (annotation.at, annotation.event_id)
@@ -215,11 +234,11 @@ class Reducer:
         """The snapshot of everything fed so far."""
         work_packages: dict[str, WPState] = {}
         summary = empty_summary()
-        for wp_id in sorted(self._states.keys() | self._patches.keys()):
-            transition_state = self._states.get(wp_id)
+        for wp_id in sorted(self._tracks.keys() | self._patches.keys()):
+            track = self._tracks.get(wp_id)
             patch = self._patches.get(wp_id)
-            if transition_state is not None:
-                state = dict(transition_state)
+            if track is not None:
+                state = track.state()
             else:
                 assert patch is not None
                 state = {

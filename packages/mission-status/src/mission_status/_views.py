@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 
-from ._errors import GitOperationInProgressError
+from ._errors import EventLogError, GitOperationInProgressError
 from ._git import find_git_dirs, git_operation_marker
 from ._log import EventLog, LogScan
 from ._meta import mission_number_text, mission_type_text, read_meta
@@ -31,9 +31,11 @@ class MaterializeResult(msgspec.Struct, frozen=True, kw_only=True):
     """What a materialization did: ``written`` is False when nothing changed on disk.
 
     ``reason`` says why nothing was written (``up-to-date``, ``git-operation-in-progress``).
+    ``snapshot`` is None only when deferring during a git operation and the log
+    itself cannot be read (a conflicted merge leaves markers in it).
     """
 
-    snapshot: StatusSnapshot
+    snapshot: StatusSnapshot | None
     path: Path
     written: bool
     reason: str | None = None
@@ -127,25 +129,26 @@ def materialize_if_stale(mission_dir: Path) -> MaterializeResult:
     if fresh is not None:
         return MaterializeResult(snapshot=fresh, path=path, written=False, reason="up-to-date")
     if git_operation_marker(mission_dir) is not None:
-        return MaterializeResult(
-            snapshot=materialize_snapshot(mission_dir),
-            path=path,
-            written=False,
-            reason="git-operation-in-progress",
-        )
+        return _deferred(mission_dir, path)
     with log.lock():
         if git_operation_marker(mission_dir) is not None:
-            return MaterializeResult(
-                snapshot=materialize_snapshot(mission_dir),
-                path=path,
-                written=False,
-                reason="git-operation-in-progress",
-            )
+            return _deferred(mission_dir, path)
         snapshot = materialize_snapshot(mission_dir)
         written = write_if_changed(path, render_status_json(snapshot))
         stamp.record(log, path)
     return MaterializeResult(
         snapshot=snapshot, path=path, written=written, reason=None if written else "up-to-date"
+    )
+
+
+def _deferred(mission_dir: Path, path: Path) -> MaterializeResult:
+    """Nothing is written during a git operation; the log may even hold conflict markers."""
+    try:
+        snapshot: StatusSnapshot | None = materialize_snapshot(mission_dir)
+    except EventLogError:
+        snapshot = None
+    return MaterializeResult(
+        snapshot=snapshot, path=path, written=False, reason="git-operation-in-progress"
     )
 
 
