@@ -16,13 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mission_status import (
-    DISPLAY_LANES,
     Evidence,
     MissionStatus,
     MissionStatusError,
     ReviewApproval,
     ReviewResult,
-    StatusSnapshot,
 )
 
 
@@ -35,21 +33,6 @@ class _Clock:
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
         return self.now
-
-
-def board(snapshot: StatusSnapshot) -> str:
-    """The board as text: one column per lane."""
-    columns = {lane.value: [] for lane in DISPLAY_LANES}
-    for wp_id, state in snapshot.work_packages.items():
-        columns.setdefault(state.lane.value, []).append(wp_id)
-    width = max(len(lane) for lane in columns) + 1
-    header = "".join(lane.ljust(width) for lane in columns)
-    depth = max((len(wps) for wps in columns.values()), default=0)
-    rows = [
-        "".join((wps[i] if i < len(wps) else "").ljust(width) for wps in columns.values())
-        for i in range(depth)
-    ]
-    return "\n".join([header, "-" * len(header), *rows])
 
 
 def run(root: Path) -> None:
@@ -98,14 +81,10 @@ def run(root: Path) -> None:
         step(f"refused, as it should be:\n      {error}\n      next: {error.next_step}")
 
     snapshot = status.snapshot()
-    progress = status.progress()
-    print(f"\nboard of {snapshot.mission_slug} ({snapshot.event_count} events)\n")
-    print(board(snapshot))
-    print(
-        f"\nprogress: {progress.done}/{progress.total} done, "
-        f"{progress.weighted_percentage:.1f}% weighted"
-    )
-    print(f"status.json: {mission_dir / 'status.json'} (last event at {snapshot.materialized_at})")
+    print(f"\n$ spec-kitty board {mission_dir}")
+    subprocess.run([sys.executable, "-m", "spec_kitty_cli", "board", str(mission_dir)], check=True)
+    print(f"\nstatus.json: {mission_dir / 'status.json'} ({snapshot.event_count} events,")
+    print(f"materialized_at {snapshot.materialized_at}: the last event's time, not the clock)")
 
 
 def main(argv: list[str]) -> int:
