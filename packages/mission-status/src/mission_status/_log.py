@@ -126,13 +126,7 @@ def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
         except msgspec.ValidationError:
             return exact()
         return annotation if _ULID.match(annotation.event_id) else exact()
-    retrospective = isinstance(probe.event_name, str) and probe.event_name.startswith(
-        "retrospective."
-    )
-    foreign = probe.event_type is not msgspec.UNSET or (
-        isinstance(probe.type, str) and probe.type in _RETROSPECTIVE_TYPES
-    )
-    if foreign and not retrospective:
+    if _is_foreign(probe):
         return ForeignRow(None)
     if probe.feature_slug is msgspec.UNSET and probe.event_name is msgspec.UNSET:
         try:
@@ -238,6 +232,15 @@ def _is_plain(probe: _Probe) -> bool:
     )
 
 
+def _is_foreign(probe: _Probe) -> bool:
+    """A non-lane row that feeds nothing (retrospective.* rows feed the snapshot)."""
+    if isinstance(probe.event_name, str) and probe.event_name.startswith("retrospective."):
+        return False
+    return probe.event_type is not msgspec.UNSET or (
+        isinstance(probe.type, str) and probe.type in _RETROSPECTIVE_TYPES
+    )
+
+
 def decode_rows(lines: list[bytes], numbers: list[int], *, path: Path) -> list[LogRecord]:
     """Decode many non-blank lines at once; same results and errors as :func:`decode_row`.
 
@@ -266,6 +269,8 @@ def decode_rows(lines: list[bytes], numbers: list[int], *, path: Path) -> list[L
             plain.append(i)
         elif probe.kind == "annotation":
             notes.append(i)
+        elif _is_foreign(probe) and (probe.kind is msgspec.UNSET or probe.kind is None):
+            records[i] = ForeignRow(None)
         else:
             records[i] = decode_row(lines[i], path=path, line_no=numbers[i])
     for indexes, decoder in ((plain, _EVENTS_DECODER), (notes, _ANNOTATIONS_DECODER)):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from ._errors import MissionMetaError
 
 META_FILENAME = "meta.json"
+_DECODER = msgspec.json.Decoder()
 
 
 def read_meta(mission_dir: Path) -> dict[str, Any] | None:
@@ -23,8 +25,8 @@ def read_meta(mission_dir: Path) -> dict[str, Any] | None:
             f"cannot read {path}: {exc.strerror}", next_step=f"check the permissions of {path}"
         ) from None
     try:
-        meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = _DECODER.decode(raw)
+    except (UnicodeDecodeError, msgspec.DecodeError) as exc:
         raise MissionMetaError(
             f"{path} is not valid JSON: {exc}",
             next_step=f"repair {path} (e.g. restore it with `git checkout -- {path.name}`)",
