@@ -76,18 +76,22 @@ _PROBE_DECODER = msgspec.json.Decoder(_Probe)
 _ANNOTATION_DECODER = msgspec.json.Decoder(Annotation)
 
 
+def _not_utf8(exc: UnicodeDecodeError, *, path: Path, line_no: int) -> EventLogError:
+    return EventLogError(
+        f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+        path=path,
+        line=line_no,
+        code="EVENT_LOG_NOT_UTF8",
+    )
+
+
 def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
     """Decode and classify one non-blank log line. Raises :class:`EventLogError`."""
     if not line.isascii():  # msgspec does not validate the fields it skips
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise EventLogError(
-                f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                path=path,
-                line=line_no,
-                code="EVENT_LOG_NOT_UTF8",
-            ) from None
+            raise _not_utf8(exc, path=path, line_no=line_no) from None
     # A line with none of these tokens (and no escape, so no disguised key) can
     # only be a lane transition: decode it straight into StatusEvent.
     if not (
@@ -141,12 +145,7 @@ def _decode_object(line: bytes, *, path: Path, line_no: int) -> dict[str, Any]:
     try:
         obj = _ANY_DECODER.decode(line)
     except UnicodeDecodeError as exc:
-        raise EventLogError(
-            f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-            path=path,
-            line=line_no,
-            code="EVENT_LOG_NOT_UTF8",
-        ) from None
+        raise _not_utf8(exc, path=path, line_no=line_no) from None
     except msgspec.DecodeError as exc:
         raise EventLogError(
             f"invalid JSON: {exc}", path=path, line=line_no, code="EVENT_LOG_INVALID_JSON"
