@@ -22,15 +22,8 @@ from ._lanes import Lane, check_transition, parse_lane
 from ._log import EventLog
 from ._meta import read_meta
 from ._progress import Progress, progress
-from ._snapshot import StatusSnapshot, WPState, render_status_json
-from ._views import (
-    STATUS_FILENAME,
-    LiveView,
-    MaterializeResult,
-    _StalenessStamp,
-    materialize,
-    write_if_changed,
-)
+from ._snapshot import StatusSnapshot, WPState
+from ._views import LiveView, MaterializeResult, materialize, write_view
 
 
 class MissionStatus:
@@ -54,8 +47,7 @@ class MissionStatus:
     ) -> None:
         self.mission_dir = Path(mission_dir)
         self.log = EventLog(self.mission_dir, lock_timeout=lock_timeout)
-        self._view = LiveView(self.mission_dir)
-        self._view.log = self.log
+        self._view = LiveView(self.mission_dir, log=self.log)
         self._clock = clock
         self._id_factory = id_factory
         self._write_view = write_view
@@ -229,9 +221,6 @@ class MissionStatus:
         return at, event_id
 
     def _refresh_view(self) -> None:
-        if not self._write_view or git_operation_marker(self.mission_dir) is not None:
-            return
-        snapshot = self._view.snapshot()
-        path = self.mission_dir / STATUS_FILENAME
-        write_if_changed(path, render_status_json(snapshot))
-        _StalenessStamp.for_mission(self.mission_dir).record(self.log, path)
+        """Refresh status.json after a write (under the lock); deferred during git operations."""
+        if self._write_view and git_operation_marker(self.mission_dir) is None:
+            write_view(self.mission_dir, self._view.snapshot(), self.log)

@@ -94,6 +94,17 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+def write_view(mission_dir: Path, snapshot: StatusSnapshot, log: EventLog) -> bool:
+    """Write ``status.json`` for ``snapshot`` (if its bytes changed) and stamp it fresh.
+
+    The caller holds the mission's lock and has checked for git operations.
+    """
+    path = mission_dir / STATUS_FILENAME
+    written = write_if_changed(path, render_status_json(snapshot))
+    _StalenessStamp.for_mission(mission_dir).record(log, path)
+    return written
+
+
 def materialize(mission_dir: Path) -> MaterializeResult:
     """Write ``status.json`` from the log (atomic; skipped when byte-identical).
 
@@ -105,9 +116,8 @@ def materialize(mission_dir: Path) -> MaterializeResult:
     with log.lock():
         _refuse_during_git_operation(mission_dir)
         snapshot = materialize_snapshot(mission_dir)
-        path = mission_dir / STATUS_FILENAME
-        written = write_if_changed(path, render_status_json(snapshot))
-        _StalenessStamp.for_mission(mission_dir).record(log, path)
+        written = write_view(mission_dir, snapshot, log)
+    path = mission_dir / STATUS_FILENAME
     return MaterializeResult(
         snapshot=snapshot, path=path, written=written, reason=None if written else "up-to-date"
     )
@@ -134,8 +144,7 @@ def materialize_if_stale(mission_dir: Path) -> MaterializeResult:
         if git_operation_marker(mission_dir) is not None:
             return _deferred(mission_dir, path)
         snapshot = materialize_snapshot(mission_dir)
-        written = write_if_changed(path, render_status_json(snapshot))
-        stamp.record(log, path)
+        written = write_view(mission_dir, snapshot, log)
     return MaterializeResult(
         snapshot=snapshot, path=path, written=written, reason=None if written else "up-to-date"
     )
@@ -235,9 +244,9 @@ class LiveView:
 
     _FINGERPRINT = 64
 
-    def __init__(self, mission_dir: Path) -> None:
+    def __init__(self, mission_dir: Path, *, log: EventLog | None = None) -> None:
         self.mission_dir = Path(mission_dir)
-        self.log = EventLog(self.mission_dir)
+        self.log = log if log is not None else EventLog(self.mission_dir)
         self._reducer: Reducer | None = None
         self._end = 0
         self._next_line = 1
