@@ -36,15 +36,6 @@ def _key_and_payload(line: bytes) -> tuple[str, bytes]:
     return "raw:" + canonical.hex(), canonical
 
 
-def _payloads(data: bytes) -> dict[str, set[bytes]]:
-    sides: dict[str, set[bytes]] = {}
-    for raw in data.splitlines():
-        if raw.strip():
-            key, payload = _key_and_payload(raw.strip())
-            sides.setdefault(key, set()).add(payload)
-    return sides
-
-
 def merge_logs(base: bytes, ours: bytes, theirs: bytes) -> MergeOutcome:
     """Union of three versions of ``status.events.jsonl``.
 
@@ -53,20 +44,20 @@ def merge_logs(base: bytes, ours: bytes, theirs: bytes) -> MergeOutcome:
     already carries (resolved once and committed) never conflicts again.
     """
     out: list[bytes] = []
-    emitted: set[tuple[str, bytes]] = set()
     merged: dict[str, set[bytes]] = {}
-    for side in (ours, theirs, base):
+    per_side: tuple[dict[str, set[bytes]], ...] = ({}, {}, {})  # ours, theirs, base
+    for side, payloads_of in zip((ours, theirs, base), per_side, strict=True):
         for raw in side.splitlines():
             line = raw.strip()
             if not line:
                 continue
             key, payload = _key_and_payload(line)
-            if (key, payload) in emitted:
-                continue
-            emitted.add((key, payload))
-            merged.setdefault(key, set()).add(payload)
-            out.append(line)
-    ours_sets, theirs_sets = _payloads(ours), _payloads(theirs)
+            payloads_of.setdefault(key, set()).add(payload)
+            variants = merged.setdefault(key, set())
+            if payload not in variants:
+                variants.add(payload)
+                out.append(line)
+    ours_sets, theirs_sets, _ = per_side
     conflicts = sorted(
         key.removeprefix("id:")
         for key, payloads in merged.items()
