@@ -120,9 +120,3 @@ class GitOperationInProgressError(MissionStatusError):
             ),
         )
         self.marker = marker
-
-
-class MergeConflictError(MissionStatusError):
-    """Two sides of a merge carry the same ``event_id`` with different payloads."""
-
-    code = "EVENT_LOG_MERGE_CONFLICT"

@@ -86,26 +86,16 @@ def _not_utf8(exc: UnicodeDecodeError, *, path: Path, line_no: int) -> EventLogE
 
 
 def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
-    """Decode and classify one non-blank log line. Raises :class:`EventLogError`."""
+    """Decode and classify one non-blank log line. Raises :class:`EventLogError`.
+
+    The exact path: bulk reads go through :func:`decode_rows`, which batches the
+    common cases and falls back to this for anything unusual.
+    """
     if not line.isascii():  # msgspec does not validate the fields it skips
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise _not_utf8(exc, path=path, line_no=line_no) from None
-    # A line with none of these tokens (and no escape, so no disguised key) can
-    # only be a lane transition: decode it straight into StatusEvent.
-    if not (
-        b'"kind"' in line
-        or b"\\" in line
-        or b'"event_type"' in line
-        or b'"type"' in line
-        or b'"event_name"' in line
-        or b'"feature_slug"' in line
-    ):
-        try:
-            return _EVENT_DECODER.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            pass  # the exact path below reports it precisely
     try:
         probe = _PROBE_DECODER.decode(line)
     except (msgspec.DecodeError, UnicodeDecodeError):
