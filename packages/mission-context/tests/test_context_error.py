@@ -55,3 +55,10 @@ def test_blank_fields_are_refused(message: str, code: str, next_step: str, field
 
 def test_public_api_is_only_the_error_and_version() -> None:
     assert mission_context.__all__ == ["ContextError", "__version__"]
+
+
+def test_is_a_mission_status_error_so_one_handler_renders_both() -> None:
+    from mission_status import MissionStatusError
+
+    err = ContextError("gone", code="COORDINATION_BRANCH_DELETED", next_step="recreate it")
+    assert isinstance(err, MissionStatusError)
