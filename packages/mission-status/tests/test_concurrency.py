@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from status_support import isolated_git_env
 
 from mission_status import (
     EventLog,
@@ -46,22 +46,6 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 # -- helpers -----------------------------------------------------------------------
 
 
-def git_env(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    return {
-        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@e",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@e",
-        "LC_ALL": "C",
-    }
-
-
 def git(env: dict[str, str], cwd: Path, *args: str) -> str:
     result = subprocess.run(
         ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
@@ -82,7 +66,7 @@ def git_repo_mission(tmp_path: Path) -> Path:
     """A mission inside a fresh git repository (so the lock lives in the common dir)."""
     root = tmp_path / "repo"
     root.mkdir()
-    git(git_env(tmp_path), root, "init", "-q")
+    git(isolated_git_env(tmp_path / "home"), root, "init", "-q")
     return make_mission(root)
 
 
@@ -239,7 +223,7 @@ def test_concurrent_writers_lose_and_tear_nothing(tmp_path: Path, write_view: bo
 
 @needs_git
 def test_lock_is_shared_by_every_worktree_through_the_common_dir(tmp_path: Path) -> None:
-    env = git_env(tmp_path)
+    env = isolated_git_env(tmp_path / "home")
     primary = git_repo_mission(tmp_path)
     root = primary.parents[1]
     MissionStatus.open(primary, write_view=False).transition("WP01", "planned", actor="a")

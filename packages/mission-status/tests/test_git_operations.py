@@ -58,30 +58,6 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture
-def git_env(tmp_path: Path) -> Env:
-    """An environment that keeps the user's and the system's git config out."""
-    home = tmp_path / "home"
-    home.mkdir()
-    return {
-        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@e",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@e",
-        "GIT_EDITOR": "true",
-        "GIT_SEQUENCE_EDITOR": "true",
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_ADVICE": "0",
-        "LC_ALL": "C",
-        "TZ": "UTC",
-    }
-
-
 def git(env: Env, cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
