@@ -15,16 +15,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from workspace import IMPORT_NAMES, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "pyproject.toml"
-IMPORT_NAMES = {
-    "mission-status": "mission_status",
-    "mission-context": "mission_context",
-    "occurrence-map": "occurrence_map",
-    "sync-daemon": "sync_daemon",
-    "spec-kitty-cli": "spec_kitty_cli",
-}
 # The console script ``lint-imports`` is this entry point; calling it through the current
 # interpreter keeps the test independent of where the venv put its scripts.
 LINT_IMPORTS = (

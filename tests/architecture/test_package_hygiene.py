@@ -18,17 +18,8 @@ from typing import Any
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
+from workspace import DISTS, IMPORT_NAMES, PACKAGES, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ROOT / "packages"
-IMPORT_NAMES = {
-    "mission-status": "mission_status",
-    "mission-context": "mission_context",
-    "occurrence-map": "occurrence_map",
-    "sync-daemon": "sync_daemon",
-    "spec-kitty-cli": "spec_kitty_cli",
-}
-DISTS = sorted(IMPORT_NAMES)
 #: Which of our packages each package may depend on (design.md: strict one-way dependencies).
 OUR_DEPENDENCIES = {
     "mission-status": set(),

@@ -17,15 +17,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-ROOT = Path(__file__).resolve().parents[2]
-IMPORT_NAMES = {
-    "mission-status": "mission_status",
-    "mission-context": "mission_context",
-    "occurrence-map": "occurrence_map",
-    "sync-daemon": "sync_daemon",
-    "spec-kitty-cli": "spec_kitty_cli",
-}
+from workspace import IMPORT_NAMES, ROOT
 
 
 def about_version(dist: str) -> str:
