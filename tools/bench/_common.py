@@ -10,10 +10,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+
+from reference_env import ReferenceEnvError
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parents[1]
@@ -200,3 +202,24 @@ def describe_provenance(info: dict[str, Any]) -> str:
         f"{info['cpus']} cpus  load {info['loadavg_at_start']}\n"
         f"commit {info['git_commit']}{dirty}"
     )
+
+
+def emit(
+    name: str,
+    produce: Callable[[], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+    *,
+    save: str | None,
+    as_json: bool,
+) -> int:
+    """Run a benchmark, save its JSON if asked, print the report; 1 on a failed check."""
+
+    try:
+        result = produce()
+    except (BenchError, ReferenceEnvError) as exc:
+        print(f"{name}: FAILED: {exc}", file=sys.stderr)
+        return 1
+    if save:
+        Path(save).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2) if as_json else render(result))
+    return 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -33,6 +32,7 @@ from _common import (
     Worker,
     default_corpus,
     describe_provenance,
+    emit,
     ms,
     provenance,
     run_child,
@@ -40,7 +40,7 @@ from _common import (
     table,
 )
 from _reduce_worker import LOG_NAME, corpus_missions, load, one_pass
-from reference_env import ReferenceEnvError, ensure_reference_python
+from reference_env import ensure_reference_python
 
 
 def _count_lines(missions: list[Path]) -> int:
@@ -280,15 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.passes < 1 or args.cold_runs < 1:
         parser.error("--rounds, --passes and --cold-runs must be at least 1")
-    try:
-        result = run(args)
-    except (BenchError, ReferenceEnvError) as exc:
-        print(f"bench_compat: FAILED: {exc}", file=sys.stderr)
-        return 1
-    if args.save:
-        Path(args.save).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2) if args.json else render_report(result))
-    return 0
+    return emit("bench_compat", lambda: run(args), render_report, save=args.save, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import shutil
 import statistics
 import sys
@@ -41,6 +40,7 @@ import _synth
 from _common import (
     BenchError,
     describe_provenance,
+    emit,
     mib,
     provenance,
     run_child,
@@ -48,7 +48,7 @@ from _common import (
     summarize,
     table,
 )
-from reference_env import ReferenceEnvError, ensure_reference_python
+from reference_env import ensure_reference_python
 
 DEFAULT_SIZES = (250_000, 500_000, 1_000_000)
 LOG_NAME = "status.events.jsonl"
@@ -407,15 +407,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(message, file=sys.stderr, flush=True)
 
-    try:
-        result = run(args, log)
-    except (BenchError, ReferenceEnvError) as exc:
-        print(f"bench_scale: FAILED: {exc}", file=sys.stderr)
-        return 1
-    if args.save:
-        Path(args.save).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2) if args.json else render_report(result))
-    return 0
+    return emit(
+        "bench_scale", lambda: run(args, log), render_report, save=args.save, as_json=args.json
+    )
 
 
 if __name__ == "__main__":
