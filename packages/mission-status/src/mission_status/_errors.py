@@ -50,10 +50,9 @@ class EventLogError(MissionStatusError):
             f"{where}: {message}",
             next_step=next_step
             or (
-                f"fix or remove line {line} of {path.name} by hand (every other line is kept), "
-                "then run `spec-kitty doctor`"
+                f"fix or remove line {line} of {path.name} by hand; every other line is kept"
                 if line is not None
-                else f"check {path} and run `spec-kitty doctor`"
+                else f"check that {path} is a readable regular file"
             ),
             code=code,
         )
