@@ -243,3 +243,19 @@ def test_wp_outside_the_display_lanes_is_named_not_dropped(tmp_path: Path) -> No
     assert columns["planned"] == ["WP01"]
     assert all("WP09" not in cells for cells in columns.values())
     assert "Not on the board: WP09 (uninitialized)" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("columns", ["80", "50"])
+def test_narrow_terminal_gets_one_row_per_lane_with_full_names(
+    mission_dir: Path, columns: str
+) -> None:
+    result = runner.invoke(app, ["board", str(mission_dir)], env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    rows = {
+        cells[0]: cells[1]
+        for line in result.output.splitlines()
+        if line.startswith("│") and len(cells := [c.strip() for c in line.split("│")[1:-1]]) == 2
+    }
+    assert set(rows) >= {lane.value for lane in DISPLAY_LANES}
+    assert all(len(line) <= int(columns) for line in result.output.splitlines())

@@ -59,9 +59,6 @@ def board_document(slug: str, snapshot: StatusSnapshot, figures: Progress) -> di
 
 def _print_table(slug: str, snapshot: StatusSnapshot, figures: Progress) -> None:
     console = Console(highlight=False)
-    table = Table(title=Text(slug))
-    for lane in DISPLAY_LANES:
-        table.add_column(lane.value, no_wrap=True)
     by_lane: dict[str, list[str]] = {lane.value: [] for lane in DISPLAY_LANES}
     off_board: list[str] = []
     for wp_id, state in sorted(snapshot.work_packages.items()):
@@ -70,7 +67,20 @@ def _print_table(slug: str, snapshot: StatusSnapshot, figures: Progress) -> None
         else:
             # e.g. a WP that only has annotations: say so rather than drop it silently.
             off_board.append(f"{wp_id} ({state.lane.value})")
-    table.add_row(*(Text("\n".join(by_lane[lane.value])) for lane in DISPLAY_LANES))
+    # One column per lane when the terminal is wide enough for every lane name;
+    # otherwise one row per lane, rather than names cut to "plan…".
+    wide = sum(len(lane.value) + 3 for lane in DISPLAY_LANES) + 1
+    if console.width >= wide:
+        table = Table(title=Text(slug))
+        for lane in DISPLAY_LANES:
+            table.add_column(lane.value, no_wrap=True)
+        table.add_row(*(Text("\n".join(by_lane[lane.value])) for lane in DISPLAY_LANES))
+    else:
+        table = Table(title=Text(slug))
+        table.add_column("lane", no_wrap=True)
+        table.add_column("work packages")
+        for lane in DISPLAY_LANES:
+            table.add_row(lane.value, Text(" ".join(by_lane[lane.value])))
     console.print(table)
     if off_board:
         console.print(Text("Not on the board: " + ", ".join(off_board)))
