@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from status_support import annotation_row, transition_row, write_rows
+from status_support import annotation_row, logs, transition_row, write_rows
 
 from mission_status import (
     Lane,
@@ -251,52 +251,6 @@ def test_empty_or_missing_log_is_an_empty_board(mission_dir: Path) -> None:
 
 
 # -- properties ---------------------------------------------------------------
-
-LANES = [lane.value for lane in Lane if lane is not Lane.UNINITIALIZED]
-STAMPS = [
-    "2026-01-01T10:00:00Z",
-    "2026-01-01T10:00:00+00:00",
-    "2026-01-01T10:00:00.5+00:00",
-    "2026-01-01T10:00:01+00:00",
-]
-
-
-@st.composite
-def logs(draw: st.DrawFn) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for index in range(draw(st.integers(0, 30))):
-        event_id = f"01KAAAAAAAAAAAAAAAAAAA{index:04d}"
-        at = draw(st.sampled_from(STAMPS))
-        wp = draw(st.sampled_from(["WP01", "WP02", "WP03"]))
-        if draw(st.booleans()) and draw(st.booleans()):
-            rows.append(
-                annotation_row(
-                    wp,
-                    at,
-                    event_id,
-                    note=draw(st.sampled_from(["a", "b"])),
-                    agent=draw(st.sampled_from(["", "x", "y"])),
-                    tracker_refs=draw(st.lists(st.sampled_from("ABC"), max_size=3)),
-                )
-            )
-            continue
-        rows.append(
-            transition_row(
-                wp,
-                draw(st.sampled_from(LANES)),
-                draw(st.sampled_from(LANES[1:])),
-                at=at,
-                event_id=event_id,
-                force=draw(st.booleans()),
-                review_ref=draw(st.sampled_from([None, "ref"])),
-                actor=draw(
-                    st.sampled_from(
-                        ["a", "b", {"role": "r", "profile": None, "tool": None, "model": None}]
-                    )
-                ),
-            )
-        )
-    return rows
 
 
 def _text(mission_dir: Path, rows: list[dict[str, Any]]) -> str:

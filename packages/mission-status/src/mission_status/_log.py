@@ -10,29 +10,26 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from filelock import FileLock, Timeout
 
+from ._bulk import RETROSPECTIVE_TYPES as _RETROSPECTIVE_TYPES
+from ._bulk import ULID as _ULID
+from ._bulk import RecordGroups, decode_block
 from ._errors import EventLogError, MissionStatusError
 from ._events import Annotation, StatusEvent, encode_line
 from ._git import find_git_dirs
 
 LOG_FILENAME = "status.events.jsonl"
 LOCK_DIRNAME = "spec-kitty-locks"
-
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
-_RETROSPECTIVE_TYPES = frozenset(
-    {"RetrospectiveCaptured", "RetrospectiveCaptureFailed", "RetrospectiveSkipped"}
-)
 
 _EVENT_DECODER = msgspec.json.Decoder(StatusEvent)
 _ANY_DECODER = msgspec.json.Decoder()
@@ -291,34 +288,74 @@ class LogScan:
         self.end_offset = start
         self.next_line = start_line
         self.torn: TornLine | None = None
+        self._carry = b""
 
     def __iter__(self) -> Iterator[LogRecord]:
-        handle = _open_no_follow(self.path)
-        if handle is None:
+        for block in self._blocks():
+            yield from self._block(block)
+        yield from self._tail()
+
+    def groups(self) -> Iterator[RecordGroups]:
+        """The same records, by kind, block by block: what a reduce needs, read faster.
+
+        Kinds keep their file order; the order between kinds is not kept (a
+        reduce does not depend on it). Errors are the same as iteration's.
+        """
+        for block in self._blocks():
+            groups = decode_block(block)
+            if groups is None:
+                groups = _grouped(self._block(block))
+            else:
+                self._advance(len(block), groups.lines)
+            yield groups
+        tail = list(self._tail())
+        if tail:
+            yield _grouped(tail)
+
+    def _blocks(self) -> Iterator[bytes]:
+        """Blocks of complete lines; an unterminated final line is left for :meth:`_tail`.
+
+        Reads what the file holds when it is opened: lines appended meanwhile
+        are for the next scan (a view continues from ``end_offset``).
+        """
+        self._carry = b""
+        opened = _open_no_follow(self.path)
+        if opened is None:
             return
-        with handle:
-            if self.start:
-                handle.seek(self.start)
-            carry = b""
-            while chunk := handle.read(_BLOCK_SIZE):
-                data = carry + chunk
+        fd, size = opened
+        try:
+            offset, carry = self.start, b""
+            while offset < size:
+                # os.read allocates what it is asked for: never ask for more than is there.
+                chunk = os.pread(fd, min(_BLOCK_SIZE, size - offset), offset)
+                if not chunk:
+                    break  # truncated meanwhile
+                offset += len(chunk)
+                data = carry + chunk if carry else chunk
                 cut = data.rfind(b"\n") + 1
                 block, carry = data[:cut], data[cut:]
                 if block:
-                    yield from self._block(block)
-            if carry.strip():
-                try:
-                    record = decode_row(carry.strip(), path=self.path, line_no=self.next_line)
-                except EventLogError as error:
-                    if error.code not in _TORN_CODES:
-                        raise  # complete JSON that is wrong: an error, not a crash
-                    self.torn = TornLine(self.next_line, self.end_offset, len(carry))
-                    return
-                # A line that parses is complete even without its newline, so it
-                # is consumed; the newline the next append adds ends this same
-                # line, so the line count moves on only when that newline is read.
-                self._advance(len(carry), 0)
-                yield record
+                    yield block
+            self._carry = carry
+        finally:
+            os.close(fd)
+
+    def _tail(self) -> Iterator[LogRecord]:
+        carry = self._carry.strip()
+        if not carry:
+            return
+        try:
+            record = decode_row(carry, path=self.path, line_no=self.next_line)
+        except EventLogError as error:
+            if error.code not in _TORN_CODES:
+                raise  # complete JSON that is wrong: an error, not a crash
+            self.torn = TornLine(self.next_line, self.end_offset, len(self._carry))
+            return
+        # A line that parses is complete even without its newline, so it is
+        # consumed; the newline the next append adds ends this same line, so
+        # the line count moves on only when that newline is read.
+        self._advance(len(self._carry), 0)
+        yield record
 
     def _block(self, block: bytes) -> list[LogRecord]:
         lines: list[bytes] = []
@@ -338,15 +375,30 @@ class LogScan:
         self.next_line += lines
 
 
-def _open_no_follow(path: Path) -> BinaryIO | None:
-    """Open the log for reading without following a symlink; None if it is absent."""
+def _grouped(records: list[LogRecord]) -> RecordGroups:
+    transitions: list[StatusEvent] = []
+    annotations: list[Annotation] = []
+    retrospective: list[dict[str, Any]] = []
+    for record in records:
+        if type(record) is StatusEvent:
+            transitions.append(record)
+        elif type(record) is Annotation:
+            annotations.append(record)
+        elif isinstance(record, ForeignRow) and record.record is not None:
+            retrospective.append(record.record)
+    return RecordGroups(transitions, annotations, retrospective)
+
+
+def _open_no_follow(path: Path) -> tuple[int, int] | None:
+    """Open the log without following a symlink: (fd, size), or None if it is absent."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise _os_error(path, exc) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise EventLogError(
             "the event log is not a regular file",
@@ -355,7 +407,7 @@ def _open_no_follow(path: Path) -> BinaryIO | None:
             code="EVENT_LOG_UNREADABLE",
             next_step=f"move {path} aside; the log must be a regular file",
         )
-    return os.fdopen(fd, "rb", buffering=1 << 16)
+    return fd, st.st_size
 
 
 def _os_error(path: Path, exc: OSError) -> EventLogError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ def read_meta(mission_dir: Path) -> dict[str, Any] | None:
     """``meta.json`` as a dict; None when absent. Raises :class:`MissionMetaError` if corrupt."""
     path = mission_dir / META_FILENAME
     try:
-        raw = path.read_bytes()
+        raw = _read(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -37,6 +38,22 @@ def read_meta(mission_dir: Path) -> dict[str, Any] | None:
             next_step=f"repair {path}",
         )
     return meta
+
+
+def _read(path: Path) -> bytes:
+    """The whole file (os-level: this is read once per reduce, so it stays cheap)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]  # it grew meanwhile
+        while more := os.read(fd, 1 << 16):
+            chunks.append(more)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def mission_number_text(raw: Any) -> str:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
 
+from ._bulk import AnnotationRow, RecordGroups, Transition
 from ._events import (
     CLAIM_RELEASE_SLOTS,
     REPLACE_SLOTS,
@@ -42,6 +44,10 @@ _TERMINAL_RETRO = {
 }
 
 
+_REPLACE_VALUES = attrgetter(*REPLACE_SLOTS)
+_NO_VALUES = (None,) * len(REPLACE_SLOTS)
+
+
 class _Patch:
     """The composed effect of a WP's annotations, applied on top of its transition state."""
 
@@ -60,13 +66,16 @@ class _Patch:
         if delta.release_runtime_claim:
             for name in CLAIM_RELEASE_SLOTS:
                 self.slots[name] = None
-        for name in REPLACE_SLOTS:
-            value = getattr(delta, name)
-            if value is not None and value != "":
-                self.slots[name] = value
-        if delta.subtasks is not None:
+        values = _REPLACE_VALUES(delta)
+        if values != _NO_VALUES:
+            for name, value in zip(REPLACE_SLOTS, values, strict=True):
+                if value is not None and value != "":
+                    self.slots[name] = value
+        subtasks = delta.subtasks
+        if subtasks is not None:
             merged = dict(self.subtasks or {})
-            merged.update((key, lane.value) for key, lane in delta.subtasks.items())
+            # str() of a StrEnum member is its value, without Enum's slow .value lookup.
+            merged.update(zip(subtasks.keys(), map(str, subtasks.values()), strict=True))
             self.subtasks = merged
         if delta.note is not None:
             self.notes = [*(self.notes or []), delta.note]
@@ -112,7 +121,7 @@ def _union(base: list[str], extra: Iterable[str]) -> list[str]:
     return merged
 
 
-def _reason_source(event: StatusEvent) -> str:
+def _reason_source(event: Transition) -> str:
     if event.reason_source is not None:
         return event.reason_source
     reason = event.reason
@@ -132,7 +141,7 @@ class _Track:
 
     __slots__ = ("claim", "event", "force_count", "review_result", "rollback")
 
-    def __init__(self, event: StatusEvent) -> None:
+    def __init__(self, event: Transition) -> None:
         self.event = event
         self.force_count = 0
         self.rollback = False
@@ -173,53 +182,75 @@ class Reducer:
     def feed(self, record: LogRecord) -> bool:
         """Fold one record; False (nothing changed) when it arrives out of order."""
         if type(record) is StatusEvent:
-            return self.add_transition(record)
+            return self.add_transitions((record,))
         if type(record) is Annotation:
             return self.add_annotation(record)
         if isinstance(record, ForeignRow) and record.record is not None:
             self._retro_rows.append(record.record)
         return True
 
-    def add_transition(self, event: StatusEvent) -> bool:
-        event_id = event.event_id
-        if event_id in self._seen:
-            return True
-        key = (event.at, event_id)
-        if self._last_key is not None and key < self._last_key:
+    def feed_groups(self, groups: RecordGroups) -> bool:
+        """Fold a block's records. False when one arrives out of order: the
+        reducer is then part-way through the block and must be discarded."""
+        if not self.add_transitions(groups.transitions):
             return False
-        self._seen.add(event_id)
-        self._last_key = key
-        self.event_count += 1
-        if self._first_slug is None:
-            self._first_slug = event.mission_slug
-        to_lane, from_lane = event.to_lane, event.from_lane
-        rollback = to_lane is _IN_PROGRESS and (
-            from_lane is _IN_REVIEW or (from_lane is _FOR_REVIEW and event.review_ref is not None)
-        )
-        track = self._tracks.get(event.wp_id)
-        if track is None:
-            track = self._tracks[event.wp_id] = _Track(event)
-        elif track.rollback and not rollback and track.event.at == event.at:
-            return True  # at the same instant a review rollback beats a forward move
-        track.event = event
-        track.rollback = rollback
-        if event.force:
-            track.force_count += 1
-        if from_lane is _PLANNED and to_lane is _CLAIMED:
-            meta = event.policy_metadata or {}
-            for slot in ("shell_pid", "shell_pid_created_at"):
-                if meta.get(slot) is not None:
-                    track.claim[slot] = meta[slot]
-            if meta.get("agent"):
-                track.claim["agent"] = meta["agent"]
-        result = event.review_result
-        if result is not None:
-            track.review_result = result.to_record()
-        elif from_lane is _IN_REVIEW:
-            track.review_result = None
+        for annotation in groups.annotations:
+            if not self.add_annotation(annotation):
+                return False
+        self._retro_rows.extend(groups.retrospective)
         return True
 
-    def add_annotation(self, annotation: Annotation) -> bool:
+    def add_transition(self, event: Transition) -> bool:
+        return self.add_transitions((event,))
+
+    def add_transitions(self, events: Iterable[Transition]) -> bool:
+        """Fold transitions in order; False (stopping there) at the first out-of-order one."""
+        seen, tracks, last_key = self._seen, self._tracks, self._last_key
+        count = self.event_count
+        in_order = True
+        for event in events:
+            event_id = event.event_id
+            if event_id in seen:
+                continue
+            key = (event.at, event_id)
+            if last_key is not None and key < last_key:
+                in_order = False
+                break
+            seen.add(event_id)
+            last_key = key
+            count += 1
+            to_lane, from_lane = event.to_lane, event.from_lane
+            rollback = to_lane is _IN_PROGRESS and (
+                from_lane is _IN_REVIEW
+                or (from_lane is _FOR_REVIEW and event.review_ref is not None)
+            )
+            track = tracks.get(event.wp_id)
+            if track is None:
+                track = tracks[event.wp_id] = _Track(event)
+                if self._first_slug is None:
+                    self._first_slug = event.mission_slug or ""
+            elif track.rollback and not rollback and track.event.at == event.at:
+                continue  # at the same instant a review rollback beats a forward move
+            track.event = event
+            track.rollback = rollback
+            if event.force:
+                track.force_count += 1
+            if from_lane is _PLANNED and to_lane is _CLAIMED:
+                meta = event.policy_metadata or {}
+                for slot in ("shell_pid", "shell_pid_created_at"):
+                    if meta.get(slot) is not None:
+                        track.claim[slot] = meta[slot]
+                if meta.get("agent"):
+                    track.claim["agent"] = meta["agent"]
+            result = event.review_result
+            if result is not None:
+                track.review_result = result.to_record()
+            elif from_lane is _IN_REVIEW:
+                track.review_result = None
+        self._last_key, self.event_count = last_key, count
+        return in_order
+
+    def add_annotation(self, annotation: AnnotationRow) -> bool:
         key = (annotation.at, annotation.event_id)
         if self._last_annotation_key is not None and key < self._last_annotation_key:
             return False
@@ -251,7 +282,7 @@ class Reducer:
             if patch is not None:
                 patch.apply(state)
             work_packages[wp_id] = WPState(**state)
-            lane = state["lane"].value
+            lane = str(state["lane"])
             if lane in summary:
                 summary[lane] += 1
         slug = self._first_slug or ""

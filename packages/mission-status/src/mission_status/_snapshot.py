@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -60,12 +62,16 @@ class StatusSnapshot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
         return data
 
 
+_SUMMARY_KEYS = tuple(lane.value for lane in DISPLAY_LANES)
+
+
 def empty_summary() -> dict[str, int]:
-    return {lane.value: 0 for lane in DISPLAY_LANES}
+    return dict.fromkeys(_SUMMARY_KEYS, 0)
 
 
 _ENCODER = msgspec.json.Encoder(order="sorted")
-_OPAQUE_SLOTS = ("shell_pid", "shell_pid_created_at", "agent")
+_OPAQUE_SLOTS = attrgetter("shell_pid", "shell_pid_created_at", "agent")
+_PLAIN_TYPES = frozenset({str, bool, msgspec.UnsetType, type(None)})
 _INT64 = range(-(2**63), 2**63)
 
 
@@ -75,14 +81,13 @@ def _msgspec_renders_like_json(snapshot: StatusSnapshot) -> bool:
     Those can only arrive through the opaque claim slots copied from a
     transition's ``policy_metadata``; every other value is typed.
     """
-    for state in snapshot.work_packages.values():
-        for name in _OPAQUE_SLOTS:
-            value = getattr(state, name)
-            if isinstance(value, int) and value not in _INT64:
-                return False
-            if not isinstance(value, str | int | bool | msgspec.UnsetType | None):
-                return False
-    return True
+    values = list(chain.from_iterable(map(_OPAQUE_SLOTS, snapshot.work_packages.values())))
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_TYPES:
+        return True
+    if kinds - _PLAIN_TYPES != {int}:
+        return False
+    return all(value in _INT64 for value in values if type(value) is int)
 
 
 def render_status_json(snapshot: StatusSnapshot) -> str:

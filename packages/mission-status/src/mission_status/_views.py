@@ -52,10 +52,7 @@ def reduce_log(log: EventLog) -> tuple[Reducer, LogScan]:
     """Fold the whole log: one streaming pass when it is in order, else a sorted re-read."""
     scan = log.scan()
     reducer = Reducer()
-    for record in scan:
-        if not reducer.feed(record):
-            break
-    else:
+    if all(reducer.feed_groups(groups) for groups in scan.groups()):
         return reducer, scan
     scan = log.scan()
     return reduce_records(scan), scan
@@ -278,7 +275,7 @@ class LiveView:
             if size == self._end:
                 return self._reducer
             scan = self.log.scan(start=self._end, start_line=self._next_line)
-            if all(self._reducer.feed(record) for record in scan):
+            if all(self._reducer.feed_groups(groups) for groups in scan.groups()):
                 self.tail_refreshes += 1
                 return self._remember(self._reducer, scan, file_id)
         reducer, scan = reduce_log(self.log)
