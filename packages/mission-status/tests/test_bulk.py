@@ -173,5 +173,5 @@ def test_the_compat_corpus_takes_the_bulk_path() -> None:
         pytest.skip("compat corpus not present")
     logs_ = sorted((root / "spec-kitty-missions").glob("*/status.events.jsonl"))
     bulk = [path for path in logs_ if decode_block(path.read_bytes()) is not None]
-    # The rest end without a newline or hold retrospective.* rows: exact reader.
-    assert len(bulk) >= len(logs_) - 2, [p.parent.name for p in logs_ if p not in bulk]
+    # The one left is an empty file (nothing to decode): 133 of 134 logs are bulk-decoded.
+    assert len(bulk) >= len(logs_) - 1, [p.parent.name for p in logs_ if p not in bulk]
