@@ -53,8 +53,12 @@ def test_blank_fields_are_refused(message: str, code: str, next_step: str, field
         ContextError(message, code=code, next_step=next_step)
 
 
-def test_public_api_is_only_the_error_and_version() -> None:
-    assert mission_context.__all__ == ["ContextError", "__version__"]
+def test_public_api_names_the_resolver_and_its_fragments() -> None:
+    assert {"ContextError", "resolve_action_context", "MissionExecutionContext", "Topology"} <= set(
+        mission_context.__all__
+    )
+    for name in mission_context.__all__:
+        assert hasattr(mission_context, name), name
 
 
 def test_is_a_mission_status_error_so_one_handler_renders_both() -> None:

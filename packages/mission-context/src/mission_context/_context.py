@@ -1,0 +1,265 @@
+"""``MissionExecutionContext``: everything about where a mission lives, resolved once.
+
+``resolve_action_context`` is the only resolver. It finds the primary checkout
+through mission-status's pointer parser, reads ``meta.json`` there (never in a
+worktree), derives ``mid8`` and the target branch once, and returns fragments
+that are identical from any directory of the repository; only
+``workspace.current_cwd`` says where the caller stood.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mission_status import MissionStatus, find_git_dirs
+
+from ._errors import ContextError
+from ._handles import resolve_handle
+from ._meta import LANES_FILENAME, META_FILENAME, MissionMeta, Topology
+
+SPECS_DIRNAME = "kitty-specs"
+WORKTREES_DIRNAME = ".worktrees"
+
+#: Actions about the whole mission, and those about one work package.
+MISSION_ACTIONS = frozenset(
+    {
+        "specify", "plan", "tasks", "finalize-tasks", "analyze", "record-analysis",
+        "status", "merge", "accept", "retrospect", "context", "doctor", "materialize",
+        "dashboard", "occurrence-map",
+    }
+)  # fmt: skip
+WP_ACTIONS = frozenset({"implement", "move-task", "review"})
+
+
+@dataclass(frozen=True, slots=True)
+class CommitTarget:
+    """A branch to commit to; ``role`` is ``target``, ``coordination`` or ``lane``."""
+
+    branch: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    mission_id: str
+    mid8: str
+    mission_slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class BranchRef:
+    target_branch: str
+    coordination_branch: str | None
+    destination_ref: CommitTarget
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """Directories: the primary checkout, where the caller is, where work happens."""
+
+    primary_root: Path
+    current_cwd: Path
+    coord_worktree: Path | None
+    execution_workspace: Path
+    allowed_command_cwd: Path
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSurface:
+    """Where the event log is read and written (equal unless a topology splits them)."""
+
+    read_dir: Path
+    write_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactPlacement:
+    placement_ref: CommitTarget
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSource:
+    prompt_source_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class MissionExecutionContext:
+    """The resolved context of one action on one mission (frozen)."""
+
+    action: str
+    mission_dir_name: str
+    topology: Topology
+    meta: MissionMeta
+    wp: str | None
+    lane: str | None
+    identity: Identity
+    branch_ref: BranchRef
+    workspace: Workspace
+    status_surface: StatusSurface
+    artifact_placement: ArtifactPlacement
+    prompt_source: PromptSource
+
+    @property
+    def primary_mission_dir(self) -> Path:
+        return self.workspace.primary_root / SPECS_DIRNAME / self.mission_dir_name
+
+    def to_dict(self) -> dict[str, Any]:
+        """One JSON-serialisable key per fragment (paths as strings)."""
+        return {
+            name: _plain(asdict(getattr(self, name)))
+            for name in (
+                "identity",
+                "branch_ref",
+                "workspace",
+                "status_surface",
+                "artifact_placement",
+                "prompt_source",
+            )
+        }
+
+    def status(self) -> MissionStatus:
+        """The status authority bound to this mission's status surface."""
+        read_dir = self.status_surface.read_dir
+        if not read_dir.is_dir():
+            raise ContextError(
+                f"the status of {self.mission_dir_name} lives in {read_dir}, which does not exist",
+                code="STATUS_READ_PATH_NOT_FOUND",
+                next_step="create the coordination worktree (CoordinationWorkspace.resolve) "
+                "or check the mission's topology in meta.json",
+            )
+        return MissionStatus.open(read_dir)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def resolve_action_context(
+    *,
+    cwd: Path | str,
+    action: str,
+    mission: str,
+    wp: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> MissionExecutionContext:
+    """Resolve ``action`` on ``mission`` from ``cwd``: the same fragments from any directory."""
+    del env  # reserved: nothing in the resolution reads the environment
+    if action not in MISSION_ACTIONS and action not in WP_ACTIONS:
+        known = ", ".join(sorted(MISSION_ACTIONS | WP_ACTIONS))
+        raise ContextError(
+            f"unknown action {action!r} (known: {known})",
+            code="INVALID_ACTION",
+            next_step="use one of the known actions",
+        )
+    current = Path(os.path.abspath(cwd))
+    dirs = find_git_dirs(current) if current.exists() else None
+    if dirs is None:
+        raise ContextError(
+            f"{current} is not inside a git repository",
+            code="NOT_A_REPOSITORY",
+            next_step="run the command from your project's checkout (or `git init` one)",
+        )
+    primary = dirs.primary_root
+    specs = primary / SPECS_DIRNAME
+    name = resolve_handle(specs, mission)
+    mission_dir = specs / name
+    meta = MissionMeta.read(mission_dir / META_FILENAME)
+    topology = meta.topology(mission_dir)
+    coordination = meta.coordination_branch if topology.uses_coordination else None
+    if coordination is not None and not _branch_exists(dirs.common_dir, coordination):
+        raise ContextError(
+            f"{name} records coordination branch {coordination!r}, which no longer exists",
+            code="COORDINATION_BRANCH_DELETED",
+            next_step=f"restore the branch (`git branch {coordination} <commit>`) "
+            "or remove coordination_branch from meta.json to flatten the mission",
+        )
+    target = CommitTarget(meta.target_branch, "target")
+    worktrees = primary / WORKTREES_DIRNAME
+    coord_worktree = worktrees / f"{name}-coord" if coordination else None
+    status_dir = coord_worktree / SPECS_DIRNAME / name if coord_worktree else mission_dir
+    lane = None
+    execution = primary
+    if action in WP_ACTIONS:
+        if wp is None:
+            raise ContextError(
+                f"{action} needs a work package",
+                code="WORK_PACKAGE_UNRESOLVED",
+                next_step=f"pass the work package id, e.g. `spec-kitty {action} WP01`",
+            )
+        lane = _lane_of(mission_dir, wp)
+        if lane is not None and topology.uses_lanes:
+            execution = worktrees / f"{name}-{lane}"
+    return MissionExecutionContext(
+        action=action,
+        mission_dir_name=name,
+        topology=topology,
+        meta=meta,
+        wp=wp,
+        lane=lane,
+        identity=Identity(meta.mission_id, meta.mid8, meta.mission_slug),
+        branch_ref=BranchRef(
+            target_branch=meta.target_branch,
+            coordination_branch=coordination,
+            destination_ref=CommitTarget(coordination, "coordination") if coordination else target,
+        ),
+        workspace=Workspace(
+            primary_root=primary,
+            current_cwd=current,
+            coord_worktree=coord_worktree,
+            execution_workspace=execution,
+            allowed_command_cwd=execution,
+        ),
+        status_surface=StatusSurface(read_dir=status_dir, write_dir=status_dir),
+        artifact_placement=ArtifactPlacement(placement_ref=target),
+        prompt_source=PromptSource(prompt_source_dir=mission_dir / "tasks"),
+    )
+
+
+def _lane_of(mission_dir: Path, wp: str) -> str | None:
+    """The lane id holding ``wp`` (lanes.json); None without lanes. Unknown WP is an error."""
+    wp_id = wp.strip().upper()
+    tasks_dir = mission_dir / "tasks"
+    lanes_path = mission_dir / LANES_FILENAME
+    lanes: list[Any] = []
+    if lanes_path.is_file():
+        try:
+            data = json.loads(lanes_path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ContextError(
+                f"{lanes_path} is not valid JSON ({exc})",
+                code="LANES_INVALID",
+                next_step="re-run `spec-kitty finalize-tasks` to rewrite lanes.json",
+            ) from None
+        raw_lanes = data.get("lanes") if isinstance(data, dict) else None
+        lanes = raw_lanes if isinstance(raw_lanes, list) else []
+    for lane in lanes:
+        if isinstance(lane, dict) and wp_id in (lane.get("wp_ids") or []):
+            return str(lane.get("lane_id"))
+    if tasks_dir.is_dir() and any(tasks_dir.glob(f"{wp_id}-*.md")):
+        return None
+    raise ContextError(
+        f"work package {wp!r} is not part of {mission_dir.name}",
+        code="WORK_PACKAGE_UNRESOLVED",
+        next_step="check the id against `spec-kitty status`, or run `spec-kitty finalize-tasks`",
+    )
+
+
+def _branch_exists(common_dir: Path, branch: str) -> bool:
+    """Whether ``refs/heads/<branch>`` exists, read from the ref files (no subprocess)."""
+    if (common_dir / "refs" / "heads" / branch).is_file():
+        return True
+    try:
+        packed = (common_dir / "packed-refs").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    wanted = f" refs/heads/{branch}"
+    return any(line.endswith(wanted) for line in packed.splitlines())

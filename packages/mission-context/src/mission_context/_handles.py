@@ -1,0 +1,102 @@
+"""Mission handles: which ``kitty-specs/<dir>`` a ``--mission`` value names.
+
+Forms (formats.md), tried in order; the first form with any match decides,
+and more than one match is an error, never a guess:
+
+1. a 26-character ULID: the exact ``mission_id``;
+2. an 8-character ULID prefix (``mid8``): ``mission_id`` prefix;
+3. the exact directory name;
+4. the directory name without its ``NNN-`` prefix;
+5. all digits: the ``NNN-`` prefix as a number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from ._errors import ContextError
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_MID8 = re.compile(r"^[0-9A-HJKMNP-TV-Z]{8}$")
+_NUMBER_PREFIX = re.compile(r"^(\d+)-(.+)$")
+
+
+def check_handle(handle: str) -> str:
+    """``handle`` stripped; ``INVALID_MISSION_HANDLE`` unless it is a safe path segment."""
+    cleaned = handle.strip()
+    if not _SAFE.match(cleaned) or ".." in cleaned:
+        raise ContextError(
+            f"{handle!r} is not a mission handle: use a directory name under kitty-specs/, "
+            "a mission id, its first 8 characters or a mission number",
+            code="INVALID_MISSION_HANDLE",
+            next_step="run `spec-kitty status` without --mission to list the missions",
+        )
+    return cleaned
+
+
+def mission_dirs(specs_root: Path) -> list[str]:
+    """The mission directory names under ``kitty-specs/`` (those holding a meta.json)."""
+    try:
+        entries = sorted(specs_root.iterdir())
+    except FileNotFoundError:
+        return []
+    return [entry.name for entry in entries if (entry / "meta.json").is_file()]
+
+
+def _mission_id(specs_root: Path, name: str) -> str | None:
+    try:
+        data = json.loads((specs_root / name / "meta.json").read_bytes())
+    except (OSError, ValueError):
+        return None  # a damaged meta.json is reported when that mission is resolved
+    value = data.get("mission_id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def resolve_handle(specs_root: Path, handle: str) -> str:
+    """The directory name ``handle`` selects under ``specs_root``."""
+    handle = check_handle(handle)
+    names = mission_dirs(specs_root)
+    upper = handle.upper()
+
+    def by_id(match: Callable[[str], bool]) -> list[str]:
+        return [n for n in names if (mid := _mission_id(specs_root, n)) and match(mid)]
+
+    rules: list[Callable[[], list[str]]] = []
+    if _ULID.match(upper):
+        rules.append(lambda: by_id(lambda mid: mid == upper))
+    elif _MID8.match(upper):
+        rules.append(lambda: by_id(lambda mid: mid.startswith(upper)))
+    rules.append(lambda: [n for n in names if n == handle])
+    rules.append(lambda: [n for n in names if _without_number(n) == handle])
+    if handle.isdigit():
+        rules.append(lambda: [n for n in names if _number(n) == int(handle)])
+    for rule in rules:
+        found = rule()
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ContextError(
+                f"mission handle {handle!r} matches {len(found)} missions: {', '.join(found)}",
+                code="MISSION_AMBIGUOUS_SELECTOR",
+                next_step="pass the full directory name or mission id",
+            )
+    available = ", ".join(names) if names else "none"
+    raise ContextError(
+        f"no mission matches {handle!r} under {specs_root} (available: {available})",
+        code="MISSION_NOT_FOUND",
+        next_step="check the handle, or create the mission with `spec-kitty specify`",
+    )
+
+
+def _without_number(name: str) -> str | None:
+    match = _NUMBER_PREFIX.match(name)
+    return match.group(2) if match else None
+
+
+def _number(name: str) -> int | None:
+    match = _NUMBER_PREFIX.match(name)
+    return int(match.group(1)) if match else None

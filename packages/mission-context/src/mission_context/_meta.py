@@ -1,0 +1,115 @@
+"""``meta.json``, read from the primary checkout only, and the topology it implies."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import ContextError
+
+META_FILENAME = "meta.json"
+LANES_FILENAME = "lanes.json"
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+class Topology(enum.StrEnum):
+    """How a mission's branches are laid out."""
+
+    SINGLE_BRANCH = "single_branch"
+    LANES = "lanes"
+    COORD = "coord"
+    LANES_WITH_COORD = "lanes_with_coord"
+
+    @property
+    def uses_coordination(self) -> bool:
+        return self in (Topology.COORD, Topology.LANES_WITH_COORD)
+
+    @property
+    def uses_lanes(self) -> bool:
+        return self in (Topology.LANES, Topology.LANES_WITH_COORD)
+
+
+@dataclass(frozen=True, slots=True)
+class MissionMeta:
+    """The fields of ``meta.json`` that place a mission; ``raw`` keeps every key as read."""
+
+    path: Path
+    mission_id: str
+    mission_slug: str
+    target_branch: str
+    mission_type: str
+    mission_number: int | None
+    friendly_name: str
+    recorded_topology: str | None
+    coordination_branch: str | None
+    change_mode: str | None
+    raw: Mapping[str, Any]
+
+    @property
+    def mid8(self) -> str:
+        return self.mission_id[:8]
+
+    @classmethod
+    def read(cls, path: Path) -> MissionMeta:
+        """Parse ``path``. Raises ``MISSION_META_INVALID`` naming the file and the field."""
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise _invalid(path, "is missing") from None
+        except (OSError, ValueError) as exc:
+            raise _invalid(path, f"is not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise _invalid(path, "must hold a JSON object")
+        mission_id = data.get("mission_id")
+        if not isinstance(mission_id, str) or not _ULID.match(mission_id):
+            raise _invalid(path, f"has no valid mission_id (a 26-character ULID): {mission_id!r}")
+        target = data.get("target_branch")
+        if not isinstance(target, str) or not target.strip():
+            raise _invalid(path, "has no target_branch")
+        number = data.get("mission_number")
+        coordination = data.get("coordination_branch")
+        return cls(
+            path=path,
+            mission_id=mission_id,
+            mission_slug=_text(data.get("mission_slug")) or path.parent.name,
+            target_branch=target.strip(),
+            mission_type=_text(data.get("mission_type")) or "software-dev",
+            mission_number=number
+            if isinstance(number, int) and not isinstance(number, bool)
+            else None,
+            friendly_name=_text(data.get("friendly_name")),
+            recorded_topology=_text(data.get("topology")) or None,
+            coordination_branch=coordination.strip()
+            if isinstance(coordination, str) and coordination.strip()
+            else None,
+            change_mode=_text(data.get("change_mode")) or None,
+            raw=data,
+        )
+
+    def topology(self, mission_dir: Path) -> Topology:
+        """The recorded topology when valid, else derived (formats.md), never written."""
+        try:
+            return Topology(self.recorded_topology or "")
+        except ValueError:
+            pass
+        lanes = (mission_dir / LANES_FILENAME).is_file()
+        if self.coordination_branch:
+            return Topology.LANES_WITH_COORD if lanes else Topology.COORD
+        return Topology.LANES if lanes else Topology.SINGLE_BRANCH
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _invalid(path: Path, what: str) -> ContextError:
+    return ContextError(
+        f"{path} {what}",
+        code="MISSION_META_INVALID",
+        next_step=f"repair {path} (restore it with `git checkout -- {path}` if it was damaged)",
+    )
