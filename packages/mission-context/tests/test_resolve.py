@@ -229,8 +229,8 @@ def test_missing_or_corrupt_meta_names_the_file(tmp_path: Path, content: str | N
         assert code_of(cwd=places["primary"], action="status", mission=mission) in {
             "MISSION_NOT_FOUND"
         }
-        return
-    meta.write_text(content)
+    else:
+        meta.write_text(content)
     with pytest.raises(ContextError) as caught:
         resolve_action_context(cwd=places["primary"], action="status", mission=DIR)
     assert caught.value.code == "MISSION_META_INVALID"
@@ -245,3 +245,12 @@ def test_meta_is_read_from_the_primary_checkout_only(tmp_path: Path) -> None:
     ctx = resolve_action_context(cwd=places["lane subdir"], action="status", mission=DIR)
     assert ctx.branch_ref.target_branch == "main"
     assert ctx.meta.path == places["primary"] / "kitty-specs" / DIR / "meta.json"
+
+
+def test_a_lane_whose_wp_ids_is_not_a_list_never_matches_by_substring(tmp_path: Path) -> None:
+    places = make_repo(tmp_path / "repo", "lanes")
+    lanes = places["primary"] / "kitty-specs" / DIR / "lanes.json"
+    write_json(lanes, {"version": 1, "lanes": [{"lane_id": "lane-a", "wp_ids": "WP01WP02"}]})
+    ctx = resolve_action_context(cwd=places["primary"], action="implement", mission=DIR, wp="WP01")
+    assert ctx.lane is None  # WP01 still exists (tasks/WP01-core.md), but in no lane
+    assert ctx.workspace.execution_workspace == places["primary"]

@@ -242,8 +242,11 @@ def _lane_of(mission_dir: Path, wp: str) -> str | None:
         raw_lanes = data.get("lanes") if isinstance(data, dict) else None
         lanes = raw_lanes if isinstance(raw_lanes, list) else []
     for lane in lanes:
-        if isinstance(lane, dict) and wp_id in (lane.get("wp_ids") or []):
-            return str(lane.get("lane_id"))
+        if not isinstance(lane, dict):
+            continue
+        wp_ids, lane_id = lane.get("wp_ids"), lane.get("lane_id")
+        if isinstance(wp_ids, list) and wp_id in wp_ids and isinstance(lane_id, str):
+            return lane_id
     if tasks_dir.is_dir() and any(tasks_dir.glob(f"{wp_id}-*.md")):
         return None
     raise ContextError(

@@ -12,12 +12,12 @@ and more than one match is an error, never a guess:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from ._errors import ContextError
+from ._meta import META_FILENAME, MissionMeta
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -39,21 +39,23 @@ def check_handle(handle: str) -> str:
 
 
 def mission_dirs(specs_root: Path) -> list[str]:
-    """The mission directory names under ``kitty-specs/`` (those holding a meta.json)."""
+    """The mission directory names under ``kitty-specs/`` (every non-hidden directory).
+
+    A directory whose meta.json is missing still counts: naming it gives
+    ``MISSION_META_INVALID`` for that file, not a misleading "not found".
+    """
     try:
         entries = sorted(specs_root.iterdir())
     except FileNotFoundError:
         return []
-    return [entry.name for entry in entries if (entry / "meta.json").is_file()]
+    return [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
 
 
 def _mission_id(specs_root: Path, name: str) -> str | None:
     try:
-        data = json.loads((specs_root / name / "meta.json").read_bytes())
-    except (OSError, ValueError):
-        return None  # a damaged meta.json is reported when that mission is resolved
-    value = data.get("mission_id") if isinstance(data, dict) else None
-    return value if isinstance(value, str) else None
+        return MissionMeta.read(specs_root / name / META_FILENAME).mission_id
+    except ContextError:
+        return None  # a damaged meta.json is reported when that mission is named directly
 
 
 def resolve_handle(specs_root: Path, handle: str) -> str:
