@@ -7,100 +7,23 @@ and coordination worktrees created by ``git worktree add``.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from context_support import (
+    COORD_BRANCH,
+    DIR,
+    LEGACY_DIR,
+    LEGACY_ID,
+    MISSION_ID,
+    git,
+    make_repo,
+    write_json,
+)
 
 from mission_context import ContextError, Topology, resolve_action_context
-
-MISSION_ID = "01KTPKSTQ3N6Y2W8R4V7B9C0DE"
-DIR = "context-unification-01KTPKST"
-LEGACY_ID = "01JZZZZZQ3N6Y2W8R4V7B9C0DE"
-LEGACY_DIR = "002-lightweight-release"
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def make_repo(root: Path, topology: str, *, relative: bool = False) -> dict[str, Path]:
-    """A repo with one mission of ``topology`` (+ a legacy one); returns named directories."""
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    coord = topology in ("coord", "lanes_with_coord")
-    lanes = topology in ("lanes", "lanes_with_coord")
-    mission = root / "kitty-specs" / DIR
-    meta: dict[str, Any] = {
-        "mission_id": MISSION_ID,
-        "mission_slug": DIR,
-        "slug": DIR,
-        "mission_number": None,
-        "mission_type": "software-dev",
-        "friendly_name": "Context unification",
-        "target_branch": "main",
-        "created_at": "2026-11-01T00:00:00+00:00",
-        "flattened": not coord,
-        "topology": topology,
-    }
-    if coord:
-        meta["coordination_branch"] = f"kitty/mission-{DIR}"
-    write_json(mission / "meta.json", meta)
-    (mission / "tasks").mkdir()
-    (mission / "tasks" / "WP01-core.md").write_text("---\nwork_package_id: WP01\n---\n")
-    (mission / "spec.md").write_text("# spec\n")
-    if lanes:
-        write_json(
-            mission / "lanes.json",
-            {"version": 1, "lanes": [{"lane_id": "lane-a", "wp_ids": ["WP01"]}]},
-        )
-    write_json(
-        root / "kitty-specs" / LEGACY_DIR / "meta.json",
-        {"mission_id": LEGACY_ID, "mission_slug": LEGACY_DIR, "target_branch": "main"},
-    )
-    (root / "src" / "pkg").mkdir(parents=True)
-    (root / "src" / "pkg" / "a.py").write_text("x = 1\n")
-    (root / ".gitignore").write_text(".worktrees/\n")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "init")
-    places = {"primary": root, "primary subdir": root / "src" / "pkg"}
-    if lanes:
-        lane = root / ".worktrees" / f"{DIR}-lane-a"
-        git(root, "worktree", "add", "-q", "-b", f"kitty/mission-{DIR}-lane-a", str(lane))
-        places["lane worktree"] = lane
-        places["lane subdir"] = lane / "src" / "pkg"
-    if coord:
-        coord_wt = root / ".worktrees" / f"{DIR}-coord"
-        git(root, "worktree", "add", "-q", "-b", f"kitty/mission-{DIR}", str(coord_wt))
-        places["coord worktree"] = coord_wt
-        places["coord mission dir"] = coord_wt / "kitty-specs" / DIR
-    if relative:  # what `worktree.useRelativePaths` writes (git >= 2.48), done by hand
-        for name in ("lane worktree", "coord worktree"):
-            if name in places:
-                dotgit = places[name] / ".git"
-                target = dotgit.read_text().split(":", 1)[1].strip()
-                dotgit.write_text(f"gitdir: {os.path.relpath(target, places[name])}\n")
-    return places
-
 
 TOPOLOGIES = ["single_branch", "lanes", "coord", "lanes_with_coord"]
 HANDLES = [DIR, MISSION_ID, MISSION_ID[:8], MISSION_ID[:8].lower(), "context-unification-01KTPKST"]
@@ -254,3 +177,44 @@ def test_a_lane_whose_wp_ids_is_not_a_list_never_matches_by_substring(tmp_path: 
     ctx = resolve_action_context(cwd=places["primary"], action="implement", mission=DIR, wp="WP01")
     assert ctx.lane is None  # WP01 still exists (tasks/WP01-core.md), but in no lane
     assert ctx.workspace.execution_workspace == places["primary"]
+
+
+class _CountingPopen(subprocess.Popen):  # type: ignore[type-arg]
+    spawned: ClassVar[list[list[str]]] = []
+
+    def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+        _CountingPopen.spawned.append(list(args))
+        super().__init__(args, *rest, **kwargs)
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+@pytest.mark.parametrize("reftable", [False, True])
+def test_a_mission_level_resolve_spawns_at_most_two_subprocesses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, topology: str, reftable: bool
+) -> None:
+    places = make_repo(tmp_path / "repo", topology)
+    if reftable:  # the layout of a reftable repository: refs are not plain files there
+        (places["primary"] / ".git" / "reftable").mkdir()
+    monkeypatch.setattr(subprocess, "Popen", _CountingPopen)
+    _CountingPopen.spawned = []
+    for place in places.values():
+        before = len(_CountingPopen.spawned)
+        ctx = resolve_action_context(cwd=place, action="status", mission=MISSION_ID[:8])
+        ctx.status().snapshot()
+        spawned = _CountingPopen.spawned[before:]
+        assert len(spawned) <= 2, spawned
+        if not reftable:
+            assert spawned == [], "everything here can be parsed from files"
+        elif ctx.branch_ref.coordination_branch:
+            assert [args[3:5] for args in spawned] == [["rev-parse", "--verify"]]
+
+
+def test_reftable_fallback_still_notices_a_deleted_coordination_branch(tmp_path: Path) -> None:
+    places = make_repo(tmp_path / "repo", "coord")
+    root = places["primary"]
+    (root / ".git" / "reftable").mkdir()
+    git(root, "worktree", "remove", "--force", str(places["coord worktree"]))
+    git(root, "branch", "-D", COORD_BRANCH)
+    with pytest.raises(ContextError) as caught:
+        resolve_action_context(cwd=root, action="status", mission=DIR)
+    assert caught.value.code == "COORDINATION_BRANCH_DELETED"

@@ -482,6 +482,31 @@ def test_find_git_dirs_matches_git_for_a_linked_worktree(
     assert dirs.primary_root == repo.root
 
 
+def test_primary_root_of_a_submodule_and_its_linked_worktree(tmp_path: Path, git_env: Env) -> None:
+    """A submodule's ``.git`` file points into the superproject; its root is still itself."""
+    library = tmp_path / "library"
+    library.mkdir()
+    git(git_env, library, "init", "-q", "-b", "main")
+    git(git_env, library, "commit", "-q", "--allow-empty", "-m", "library")
+    repo = build_repo(tmp_path, git_env)
+    git(
+        git_env, repo.root, "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+        str(library), "vendor/library",
+    )  # fmt: skip
+    sub = repo.root / "vendor" / "library"
+    dirs = find_git_dirs(sub)
+    assert dirs is not None
+    assert dirs.common_dir == repo.root / ".git" / "modules" / "vendor" / "library"
+    assert dirs.primary_root == sub == dirs.worktree_root
+    linked = tmp_path / "library-topic"
+    git(git_env, sub, "worktree", "add", "-q", "-b", "topic", str(linked))
+    dirs = find_git_dirs(linked)
+    assert dirs is not None
+    assert dirs.is_linked_worktree
+    assert dirs.primary_root == sub
+    assert Path(git(git_env, linked, "rev-parse", "--show-toplevel").stdout.strip()) == linked
+
+
 def _fake_layout(tmp_path: Path, pointer: str, commondir: str | None) -> tuple[Path, Path]:
     """A primary ``.git`` dir and a worktree whose ``.git`` file says ``pointer``."""
     common = tmp_path / "main" / ".git"

@@ -2,10 +2,13 @@
 
 ``resolve_action_context`` is the only resolver; its fragments are identical
 from the primary checkout, any lane or coordination worktree and any
-subdirectory of them. Coordination worktrees and commit routing arrive next.
+subdirectory of them. ``CoordinationWorkspace.resolve`` creates or reuses a
+coord mission's coordination worktree under a cross-process lock, and
+``commit_to`` commits files to any branch without switching a checkout.
 """
 
 from .__about__ import __version__
+from ._commit import CommitResult, commit_to
 from ._context import (
     ArtifactPlacement,
     BranchRef,
@@ -17,14 +20,19 @@ from ._context import (
     Workspace,
     resolve_action_context,
 )
+from ._coord import CoordinationWorkspace
 from ._errors import ContextError
+from ._gitcmd import GitError
 from ._meta import MissionMeta, Topology
 
 __all__ = [
     "ArtifactPlacement",
     "BranchRef",
+    "CommitResult",
     "CommitTarget",
     "ContextError",
+    "CoordinationWorkspace",
+    "GitError",
     "Identity",
     "MissionExecutionContext",
     "MissionMeta",
@@ -33,5 +41,6 @@ __all__ = [
     "Topology",
     "Workspace",
     "__version__",
+    "commit_to",
     "resolve_action_context",
 ]

@@ -21,6 +21,7 @@ from mission_status import MissionStatus, find_git_dirs
 from ._errors import ContextError
 from ._handles import resolve_handle
 from ._meta import LANES_FILENAME, META_FILENAME, MissionMeta, Topology
+from ._worktrees import Refs
 
 SPECS_DIRNAME = "kitty-specs"
 WORKTREES_DIRNAME = ".worktrees"
@@ -93,6 +94,7 @@ class MissionExecutionContext:
 
     action: str
     mission_dir_name: str
+    git_common_dir: Path
     topology: Topology
     meta: MissionMeta
     wp: str | None
@@ -152,7 +154,6 @@ def resolve_action_context(
     env: Mapping[str, str] | None = None,
 ) -> MissionExecutionContext:
     """Resolve ``action`` on ``mission`` from ``cwd``: the same fragments from any directory."""
-    del env  # reserved: nothing in the resolution reads the environment
     if action not in MISSION_ACTIONS and action not in WP_ACTIONS:
         known = ", ".join(sorted(MISSION_ACTIONS | WP_ACTIONS))
         raise ContextError(
@@ -175,7 +176,8 @@ def resolve_action_context(
     meta = MissionMeta.read(mission_dir / META_FILENAME)
     topology = meta.topology(mission_dir)
     coordination = meta.coordination_branch if topology.uses_coordination else None
-    if coordination is not None and not _branch_exists(dirs.common_dir, coordination):
+    refs = Refs(primary, dirs.common_dir, env)
+    if coordination is not None and not refs.branch_exists(coordination):
         raise ContextError(
             f"{name} records coordination branch {coordination!r}, which no longer exists",
             code="COORDINATION_BRANCH_DELETED",
@@ -201,6 +203,7 @@ def resolve_action_context(
     return MissionExecutionContext(
         action=action,
         mission_dir_name=name,
+        git_common_dir=dirs.common_dir,
         topology=topology,
         meta=meta,
         wp=wp,
@@ -254,15 +257,3 @@ def _lane_of(mission_dir: Path, wp: str) -> str | None:
         code="WORK_PACKAGE_UNRESOLVED",
         next_step="check the id against `spec-kitty status`, or run `spec-kitty finalize-tasks`",
     )
-
-
-def _branch_exists(common_dir: Path, branch: str) -> bool:
-    """Whether ``refs/heads/<branch>`` exists, read from the ref files (no subprocess)."""
-    if (common_dir / "refs" / "heads" / branch).is_file():
-        return True
-    try:
-        packed = (common_dir / "packed-refs").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return False
-    wanted = f" refs/heads/{branch}"
-    return any(line.endswith(wanted) for line in packed.splitlines())

@@ -50,8 +50,35 @@ class GitDirs:
 
     @property
     def primary_root(self) -> Path:
-        """The primary checkout: the directory holding the common git dir."""
-        return self.common_dir.parent
+        """The primary checkout of the repository.
+
+        For a primary checkout that is its own root (a submodule's included:
+        its ``.git`` file points into the superproject). For a linked worktree
+        it is the common git dir's ``core.worktree`` when set (a submodule's
+        worktrees), else the directory holding the common git dir.
+        """
+        if not self.is_linked_worktree:
+            return self.worktree_root
+        return _core_worktree(self.common_dir) or self.common_dir.parent
+
+
+def _core_worktree(common_dir: Path) -> Path | None:
+    """``core.worktree`` from ``<common dir>/config`` (relative to the git dir), if set."""
+    try:
+        text = (common_dir / "config").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line.strip("[]").strip().lower()
+        elif section == "core" and "=" in line:
+            key, _, value = line.partition("=")
+            if key.strip().lower() == "worktree":
+                path = Path(value.strip().strip('"'))
+                return Path(os.path.normpath(common_dir / path))
+    return None
 
 
 def read_gitdir_pointer(dotgit_file: Path) -> Path:

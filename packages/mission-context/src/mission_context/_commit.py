@@ -1,0 +1,221 @@
+"""Commit routing: commit given files to a branch without switching any checkout.
+
+Two routes, chosen by who has the branch checked out:
+
+- ``worktree``: a live worktree has it out. The files are copied there (unless
+  they already are there), staged and committed with ``git commit --only``, so
+  that worktree's other staged or unstaged changes stay as they were.
+- ``index``: nobody has it out. The files are staged into a temporary index
+  seeded from the branch tip, written as a tree, wrapped with ``commit-tree``
+  and the branch is moved with ``update-ref <new> <old>`` (compare-and-swap).
+
+Either way no checkout changes branch, the caller's index and working tree are
+untouched, and commits to one branch are serialised by a file lock in the
+common git dir. Bookkeeping commits do not run commit hooks (``--no-verify``),
+the same on both routes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from filelock import FileLock, Timeout
+
+from mission_status import GitDirs, find_git_dirs, git_operation_in_progress
+
+from ._context import CommitTarget
+from ._errors import ContextError
+from ._gitcmd import Git
+from ._worktrees import Refs, Worktree, lock_file
+
+# git check-ref-format rules that matter for a branch we are handed.
+_BAD_BRANCH = re.compile(r"(^[-/.])|(\.\.)|([\x00-\x20\x7f~^:?*\[\\])|(@\{)|([/.]$)|(\.lock$)|(//)")
+
+
+@dataclass(frozen=True, slots=True)
+class CommitResult:
+    """A commit made by :func:`commit_to`.
+
+    ``route`` is ``worktree`` (committed in ``worktree``, which has the branch
+    out) or ``index`` (temporary index + commit-tree + update-ref).
+    """
+
+    sha: str
+    branch: str
+    route: str
+    worktree: Path | None
+    paths: tuple[str, ...]
+
+
+def commit_to(
+    target: CommitTarget,
+    paths: Iterable[Path | str],
+    message: str,
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    lock_timeout: float = 60.0,
+) -> CommitResult | None:
+    """Commit exactly ``paths`` (files, as they are now) to ``target.branch``.
+
+    ``paths`` are files of one checkout, absolute or relative to ``cwd``; each is
+    committed at its path relative to that checkout, a missing file as a
+    deletion. Returns None when the branch already holds them as they are.
+    Raises :class:`ContextError` (``COMMIT_PATHS_INVALID``, ``COMMIT_TARGET_MISSING``,
+    ``COMMIT_TARGET_BUSY``, ``COMMIT_TARGET_DIRTY``, ``COMMIT_LOCK_TIMEOUT``) or
+    :class:`GitError`.
+    """
+    if not message.strip():
+        raise _invalid("the commit message is empty", "pass a message saying what changed")
+    _check_branch(target.branch)
+    base = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
+    source, rels = _checkout_paths(base, paths)
+    lock_path = lock_file(source.common_dir, f"branch-{quote(target.branch, safe='')}.lock")
+    try:
+        with FileLock(str(lock_path), timeout=lock_timeout):
+            refs = Refs(source.primary_root, source.common_dir, env)
+            holder = refs.holder_of(target.branch)
+            if holder is None:
+                return _commit_via_index(source, rels, target.branch, message, env=env)
+            return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
+    except Timeout:
+        raise ContextError(
+            f"another command has held {lock_path} for {lock_timeout:g}s",
+            code="COMMIT_LOCK_TIMEOUT",
+            next_step="wait for the other spec-kitty command to finish, then retry",
+        ) from None
+
+
+def _invalid(message: str, next_step: str) -> ContextError:
+    return ContextError(message, code="COMMIT_PATHS_INVALID", next_step=next_step)
+
+
+def _check_branch(branch: str) -> None:
+    if not branch or _BAD_BRANCH.search(branch):
+        raise ContextError(
+            f"{branch!r} is not a valid branch name",
+            code="COMMIT_TARGET_INVALID",
+            next_step="check the branch in the mission's meta.json",
+        )
+
+
+def _checkout_paths(base: Path, paths: Iterable[Path | str]) -> tuple[GitDirs, tuple[str, ...]]:
+    """The one checkout holding every path, and the paths relative to it (posix, sorted)."""
+    source: GitDirs | None = None
+    rels: set[str] = set()
+    for raw in paths:
+        path = Path(os.path.normpath(base / raw))
+        if path.is_dir():
+            raise _invalid(f"{path} is a directory", "pass the files to commit, one by one")
+        dirs = find_git_dirs(path.parent)
+        if dirs is None:
+            raise ContextError(
+                f"{path} is not inside a git repository",
+                code="NOT_A_REPOSITORY",
+                next_step="pass files of your project's checkout",
+            )
+        if source is not None and dirs.worktree_root != source.worktree_root:
+            raise _invalid(
+                f"{path} is in {dirs.worktree_root}, the other files in {source.worktree_root}",
+                "commit the files of each checkout separately",
+            )
+        source = dirs
+        rel = Path(os.path.relpath(path, dirs.worktree_root))
+        if rel.parts[0] == ".git":
+            raise _invalid(f"{path} is inside the git dir", "pass files of the checkout")
+        rels.add(rel.as_posix())
+    if source is None:
+        raise _invalid("no paths to commit", "pass at least one file")
+    return source, tuple(sorted(rels))
+
+
+def _commit_via_index(
+    source: GitDirs,
+    rels: tuple[str, ...],
+    branch: str,
+    message: str,
+    *,
+    env: Mapping[str, str] | None,
+) -> CommitResult | None:
+    git = Git(source.worktree_root, env)
+    ref = f"refs/heads/{branch}"
+    done = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", ok_codes=(0, 1))
+    if done.returncode != 0:
+        raise ContextError(
+            f"branch {branch!r} does not exist",
+            code="COMMIT_TARGET_MISSING",
+            next_step=f"create it first (`git branch {branch} <start>`), or check meta.json",
+        )
+    parent = done.stdout.strip()
+    index = source.git_dir / f"spec-kitty-index-{os.getpid()}-{secrets.token_hex(4)}"
+    scratch = {"GIT_INDEX_FILE": str(index)}
+    try:
+        git.run("read-tree", parent, extra_env=scratch)
+        git.run("add", "--all", "--", *rels, extra_env=scratch, next_step=_ADD_NEXT_STEP)
+        tree = git.out("write-tree", extra_env=scratch)
+    finally:
+        index.unlink(missing_ok=True)
+    if tree == git.out("rev-parse", f"{parent}^{{tree}}"):
+        return None
+    sha = git.out("commit-tree", tree, "-p", parent, "-m", message)
+    git.run("update-ref", "-m", f"spec-kitty: {message.splitlines()[0]}", ref, sha, parent)
+    return CommitResult(sha=sha, branch=branch, route="index", worktree=None, paths=rels)
+
+
+_ADD_NEXT_STEP = "pass files that exist or are tracked (a missing file commits its deletion)"
+
+
+def _commit_in_worktree(
+    holder: Worktree,
+    source: GitDirs,
+    rels: tuple[str, ...],
+    branch: str,
+    message: str,
+    *,
+    env: Mapping[str, str] | None,
+) -> CommitResult | None:
+    if holder.branch != branch or git_operation_in_progress(holder.root):
+        raise ContextError(
+            f"branch {branch!r} is busy in {holder.root}: a git operation "
+            "(rebase, merge, cherry-pick, bisect) is in progress there",
+            code="COMMIT_TARGET_BUSY",
+            next_step=f"finish or abort the git operation in {holder.root}, then retry",
+        )
+    git = Git(holder.root, env)
+    if holder.root != source.worktree_root:
+        status = git.out("status", "--porcelain", "-z", "--untracked-files=all", "--", *rels)
+        if status:
+            raise ContextError(
+                f"{holder.root} has uncommitted changes to {', '.join(rels)}",
+                code="COMMIT_TARGET_DIRTY",
+                next_step=f"commit or discard them in {holder.root}, then retry",
+            )
+        _mirror(source.worktree_root, holder.root, rels)
+    git.run("add", "--all", "--", *rels, next_step=_ADD_NEXT_STEP)
+    if git.run("diff", "--cached", "--quiet", "--", *rels, ok_codes=(0, 1)).returncode == 0:
+        return None
+    git.run("commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *rels)
+    sha = git.out("rev-parse", "HEAD")
+    return CommitResult(sha=sha, branch=branch, route="worktree", worktree=holder.root, paths=rels)
+
+
+def _mirror(source_root: Path, target_root: Path, rels: tuple[str, ...]) -> None:
+    """Make each path under ``target_root`` what it is under ``source_root`` (or absent)."""
+    for rel in rels:
+        src, dst = source_root / rel, target_root / rel
+        if dst.is_symlink() or (dst.exists() and not src.exists()):
+            dst.unlink()
+        if src.is_symlink():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(src), dst)
+        elif src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+            shutil.copymode(src, dst)
