@@ -93,11 +93,19 @@ def test_lane_wp_executes_in_its_lane_worktree(tmp_path: Path) -> None:
     assert ctx.workspace.execution_workspace == places["lane worktree"]
 
 
-def test_legacy_number_and_unprefixed_slug_handles(tmp_path: Path) -> None:
-    places = make_repo(tmp_path / "repo", "single_branch")
-    for handle in ("2", "002", "lightweight-release", LEGACY_DIR, LEGACY_ID):
-        ctx = resolve_action_context(cwd=places["primary subdir"], action="status", mission=handle)
-        assert ctx.identity.mission_id == LEGACY_ID
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+def test_legacy_number_and_unprefixed_slug_handles_from_every_directory(
+    tmp_path: Path, topology: str
+) -> None:
+    places = make_repo(tmp_path / "repo", topology)
+    seen = set()
+    for place in places.values():
+        for handle in ("2", "002", "lightweight-release", LEGACY_DIR, LEGACY_ID, LEGACY_ID[:8]):
+            ctx = resolve_action_context(cwd=place, action="status", mission=handle)
+            assert ctx.identity.mission_id == LEGACY_ID
+            assert ctx.status_surface.read_dir == places["primary"] / "kitty-specs" / LEGACY_DIR
+            seen.add(json.dumps(fragments(ctx), sort_keys=True))
+    assert len(seen) == 1
 
 
 def code_of(**kwargs: Any) -> str:
@@ -111,8 +119,12 @@ def test_errors_have_stable_codes_and_never_guess(tmp_path: Path) -> None:
     places = make_repo(tmp_path / "repo", "coord")
     primary = places["primary"]
     assert code_of(cwd=primary, action="status", mission="nope") == "MISSION_NOT_FOUND"
-    for bad in ("..", "a/b", ".hidden", "../x", ""):
+    for bad in ("..", "a/b", ".hidden", "../x", "-rf", "a b"):
         assert code_of(cwd=primary, action="status", mission=bad) == "INVALID_MISSION_HANDLE"
+    for missing in ("", "  "):
+        assert code_of(cwd=primary, action="status", mission=missing) == (
+            "FEATURE_CONTEXT_UNRESOLVED"
+        )
     assert code_of(cwd=primary, action="fly", mission=DIR) == "INVALID_ACTION"
     assert code_of(cwd=tmp_path, action="status", mission=DIR) == "NOT_A_REPOSITORY"
     assert (

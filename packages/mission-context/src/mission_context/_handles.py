@@ -28,6 +28,12 @@ _NUMBER_PREFIX = re.compile(r"^(\d+)-(.+)$")
 def check_handle(handle: str) -> str:
     """``handle`` stripped; ``INVALID_MISSION_HANDLE`` unless it is a safe path segment."""
     cleaned = handle.strip()
+    if not cleaned:  # 3.2.7's code for a missing --mission, kept for agents that branch on it
+        raise ContextError(
+            "no mission given",
+            code="FEATURE_CONTEXT_UNRESOLVED",
+            next_step="pass --mission <handle> (a directory name, mission id or mid8)",
+        )
     if not _SAFE.match(cleaned) or ".." in cleaned:
         raise ContextError(
             f"{handle!r} is not a mission handle: use a directory name under kitty-specs/, "
