@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ def write_rows(mission_dir: Path, rows: list[dict[str, Any]], *, mode: str = "w"
 
 
 _counter = [0]
+# Each row is one second after the previous one, so rows sort in the order they were made.
+_EPOCH = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
 
 
 def transition_row(wp: str, from_lane: str, to_lane: str, **fields: Any) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def transition_row(wp: str, from_lane: str, to_lane: str, **fields: Any) -> dict
     _counter[0] += 1
     row: dict[str, Any] = {
         "actor": "claude",
-        "at": f"2026-01-01T10:00:{_counter[0] % 60:02d}+00:00",
+        "at": (_EPOCH + timedelta(seconds=_counter[0])).isoformat(),
         "event_id": f"01KAAAAAAAAAAAAAAAAA{_counter[0]:06d}",
         "evidence": None,
         "execution_mode": "worktree",
