@@ -100,6 +100,7 @@ def make_repo(
         for name in ("lane worktree", "coord worktree"):
             if name in places:
                 dotgit = places[name] / ".git"
-                target = dotgit.read_text().split(":", 1)[1].strip()
-                dotgit.write_text(f"gitdir: {os.path.relpath(target, places[name])}\n")
+                admin = Path(dotgit.read_text().split(":", 1)[1].strip())
+                dotgit.write_text(f"gitdir: {os.path.relpath(admin, places[name])}\n")
+                (admin / "gitdir").write_text(f"{os.path.relpath(dotgit, admin)}\n")
     return places

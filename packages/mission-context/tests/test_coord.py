@@ -14,9 +14,11 @@ import pytest
 from context_support import COORD_BRANCH, DIR, git, make_repo
 
 from mission_context import (
+    CommitTarget,
     ContextError,
     CoordinationWorkspace,
     MissionExecutionContext,
+    commit_to,
     resolve_action_context,
 )
 
@@ -59,7 +61,8 @@ _RACER = textwrap.dedent(
         time.sleep(0.001)
     ctx = resolve_action_context(cwd=sys.argv[1], action="status", mission=sys.argv[3])
     ws = CoordinationWorkspace.resolve(ctx)
-    print(json.dumps({"path": str(ws.path), "created": ws.created}))
+    complete = (ws.mission_dir / "meta.json").is_file()  # checked out, not half-made
+    print(json.dumps({"path": str(ws.path), "created": ws.created, "complete": complete}))
     """
 )
 
@@ -85,6 +88,7 @@ def test_eight_processes_at_once_make_exactly_one_worktree(tmp_path: Path) -> No
         results.append(json.loads(out))
     assert {r["path"] for r in results} == {str(root / ".worktrees" / f"{DIR}-coord")}
     assert sum(r["created"] for r in results) == 1
+    assert all(r["complete"] for r in results), results
     coords = [row for row in registered(root) if row[1] == f"refs/heads/{COORD_BRANCH}"]
     assert len(coords) == 1
     assert len(registered(root)) == 2  # the primary checkout and the coordination worktree
@@ -165,3 +169,20 @@ def test_an_existing_exclude_file_gains_one_line(tmp_path: Path) -> None:
     git(root, "worktree", "prune")
     CoordinationWorkspace.resolve(coord_ctx(root))
     assert exclude.read_text() == "*.swp\n/.worktrees/\n"
+
+
+def test_relative_worktree_paths_are_reused_and_committed_to(tmp_path: Path) -> None:
+    """git >= 2.48 with worktree.useRelativePaths writes both pointers relative."""
+    places = make_repo(tmp_path / "repo", "lanes_with_coord", relative=True)
+    root, coord = places["primary"], places["coord worktree"]
+    admin_pointer = (root / ".git" / "worktrees" / coord.name / "gitdir").read_text()
+    assert not admin_pointer.startswith("/")
+    # (git 2.39 on this machine cannot read relative pointers back; we can.)
+    ws = CoordinationWorkspace.resolve(coord_ctx(places["lane subdir"]))
+    assert (ws.path, ws.created) == (coord, False)
+    spec = root / "kitty-specs" / DIR / "spec.md"
+    spec.write_text("# spec v2\n")
+    result = commit_to(CommitTarget(COORD_BRANCH, "coordination"), [spec], "spec v2")
+    assert result is not None
+    assert (result.route, result.worktree) == ("worktree", coord)
+    assert (coord / "kitty-specs" / DIR / "spec.md").read_text() == "# spec v2\n"

@@ -61,12 +61,12 @@ class CoordinationWorkspace:
                 next_step="use ctx.status_surface directly; only coord topologies have one",
             )
         refs = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env)
-        if _is_worktree_of(refs, path, branch):  # the common case: no lock, no subprocess
+        if _is_worktree_of(refs, path, branch, strict=False):  # common case: no lock, no git
             return cls._of(ctx, path, branch, created=False)
         lock_path = lock_file(ctx.git_common_dir, f"{ctx.mission_dir_name}.coord.lock")
         try:
             with FileLock(str(lock_path), timeout=lock_timeout):
-                if _is_worktree_of(refs, path, branch):
+                if _is_worktree_of(refs, path, branch, strict=True):
                     return cls._of(ctx, path, branch, created=False)
                 _create(refs, path, branch, env)
         except Timeout:
@@ -92,15 +92,24 @@ def _registered_at(refs: Refs, path: Path) -> Worktree | None:
     return None
 
 
-def _is_worktree_of(refs: Refs, path: Path, branch: str) -> bool:
-    """Whether ``path`` is a live worktree with ``branch`` out; an error if another branch."""
+def _is_worktree_of(refs: Refs, path: Path, branch: str, *, strict: bool) -> bool:
+    """Whether ``path`` is a live worktree with ``branch`` out.
+
+    With ``strict``, a worktree of another branch there is an error. Without it
+    (the lock-free first look) anything short of a finished worktree is "not
+    yet": another process may be half-way through ``git worktree add``, which
+    keeps the worktree ``locked`` ("initializing") and starts on a detached HEAD
+    until the checkout is complete; the look under the lock decides.
+    """
     if not (path / ".git").exists():
         return False
     worktree = _registered_at(refs, path)
-    if worktree is None or not worktree.exists:
+    if worktree is None or not worktree.exists or (worktree.locked and not strict):
         return False
     if worktree.holds(branch):
         return True
+    if not strict:
+        return False
     have = worktree.branch or "a detached HEAD"
     raise ContextError(
         f"{path} is a worktree of {have}, not of the coordination branch {branch!r}",
