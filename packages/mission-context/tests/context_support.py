@@ -104,3 +104,19 @@ def make_repo(
                 dotgit.write_text(f"gitdir: {os.path.relpath(admin, places[name])}\n")
                 (admin / "gitdir").write_text(f"{os.path.relpath(dotgit, admin)}\n")
     return places
+
+
+def compat_missions_dir() -> Path | None:
+    """The real spec-kitty missions of the shared compat corpus, if present."""
+    configured = os.environ.get("SPEC_KITTY_COMPAT_DIR")
+    root = (
+        Path(configured)
+        if configured
+        else Path(__file__).resolve().parents[3].parent / "shared" / "compat"
+    )
+    missions = root / "spec-kitty-missions"
+    if missions.is_dir():
+        return missions
+    if os.environ.get("SPEC_KITTY_REQUIRE_COMPAT"):
+        raise RuntimeError("SPEC_KITTY_REQUIRE_COMPAT is set but the compat corpus is missing")
+    return None

@@ -19,21 +19,18 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from filelock import FileLock, Timeout
-
 from mission_status import GitDirs, find_git_dirs, git_operation_in_progress
 
 from ._context import CommitTarget
 from ._errors import ContextError
 from ._gitcmd import Git
-from ._worktrees import Refs, Worktree, lock_file
+from ._worktrees import Refs, Worktree, held_lock
 
 # git check-ref-format rules that matter for a branch we are handed.
 _BAD_BRANCH = re.compile(r"(^[-/.])|(\.\.)|([\x00-\x20\x7f~^:?*\[\\])|(@\{)|([/.]$)|(\.lock$)|(//)")
@@ -77,20 +74,12 @@ def commit_to(
     _check_branch(target.branch)
     base = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
     source, rels = _checkout_paths(base, paths)
-    lock_path = lock_file(source.common_dir, f"branch-{quote(target.branch, safe='')}.lock")
-    try:
-        with FileLock(str(lock_path), timeout=lock_timeout):
-            refs = Refs(source.primary_root, source.common_dir, env)
-            holder = refs.holder_of(target.branch)
-            if holder is None:
-                return _commit_via_index(source, rels, target.branch, message, env=env)
-            return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
-    except Timeout:
-        raise ContextError(
-            f"another command has held {lock_path} for {lock_timeout:g}s",
-            code="COMMIT_LOCK_TIMEOUT",
-            next_step="wait for the other spec-kitty command to finish, then retry",
-        ) from None
+    lock_name = f"branch-{quote(target.branch, safe='')}.lock"
+    with held_lock(source.common_dir, lock_name, timeout=lock_timeout, code="COMMIT_LOCK_TIMEOUT"):
+        holder = Refs(source.primary_root, source.common_dir, env).holder_of(target.branch)
+        if holder is None:
+            return _commit_via_index(source, rels, target.branch, message, env=env)
+        return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
 
 
 def _invalid(message: str, next_step: str) -> ContextError:
@@ -154,7 +143,7 @@ def _commit_via_index(
             next_step=f"create it first (`git branch {branch} <start>`), or check meta.json",
         )
     parent = done.stdout.strip()
-    index = source.git_dir / f"spec-kitty-index-{os.getpid()}-{secrets.token_hex(4)}"
+    index = source.git_dir / f"spec-kitty-index-{os.getpid()}-{os.urandom(4).hex()}"
     scratch = {"GIT_INDEX_FILE": str(index)}
     try:
         git.run("read-tree", parent, extra_env=scratch)

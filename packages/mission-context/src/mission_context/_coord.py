@@ -13,12 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from ._context import SPECS_DIRNAME, WORKTREES_DIRNAME, MissionExecutionContext
 from ._errors import ContextError
 from ._gitcmd import Git
-from ._worktrees import Refs, Worktree, lock_file
+from ._worktrees import Refs, Worktree, held_lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +61,13 @@ class CoordinationWorkspace:
         refs = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env)
         if _is_worktree_of(refs, path, branch, strict=False):  # common case: no lock, no git
             return cls._of(ctx, path, branch, created=False)
-        lock_path = lock_file(ctx.git_common_dir, f"{ctx.mission_dir_name}.coord.lock")
-        try:
-            with FileLock(str(lock_path), timeout=lock_timeout):
-                if _is_worktree_of(refs, path, branch, strict=True):
-                    return cls._of(ctx, path, branch, created=False)
-                _create(refs, path, branch, env)
-        except Timeout:
-            raise ContextError(
-                f"another command has held {lock_path} for {lock_timeout:g}s",
-                code="COORDINATION_LOCK_TIMEOUT",
-                next_step="wait for the other spec-kitty command to finish, then retry",
-            ) from None
+        lock_name = f"{ctx.mission_dir_name}.coord.lock"
+        with held_lock(
+            ctx.git_common_dir, lock_name, timeout=lock_timeout, code="COORDINATION_LOCK_TIMEOUT"
+        ):
+            if _is_worktree_of(refs, path, branch, strict=True):
+                return cls._of(ctx, path, branch, created=False)
+            _create(refs, path, branch, env)
         return cls._of(ctx, path, branch, created=True)
 
     @classmethod

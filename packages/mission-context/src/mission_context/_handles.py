@@ -12,12 +12,13 @@ and more than one match is an error, never a guess:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from ._errors import ContextError
-from ._meta import META_FILENAME, MissionMeta
+from ._meta import META_FILENAME, read_mission_id
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -51,17 +52,11 @@ def mission_dirs(specs_root: Path) -> list[str]:
     ``MISSION_META_INVALID`` for that file, not a misleading "not found".
     """
     try:
-        entries = sorted(specs_root.iterdir())
-    except FileNotFoundError:
+        with os.scandir(specs_root) as entries:
+            names = [e.name for e in entries if not e.name.startswith(".") and e.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
-
-
-def _mission_id(specs_root: Path, name: str) -> str | None:
-    try:
-        return MissionMeta.read(specs_root / name / META_FILENAME).mission_id
-    except ContextError:
-        return None  # a damaged meta.json is reported when that mission is named directly
+    return sorted(names)
 
 
 def resolve_handle(specs_root: Path, handle: str) -> str:
@@ -71,7 +66,8 @@ def resolve_handle(specs_root: Path, handle: str) -> str:
     upper = handle.upper()
 
     def by_id(match: Callable[[str], bool]) -> list[str]:
-        return [n for n in names if (mid := _mission_id(specs_root, n)) and match(mid)]
+        ids = ((n, read_mission_id(specs_root / n / META_FILENAME)) for n in names)
+        return [n for n, mid in ids if mid is not None and match(mid)]
 
     rules: list[Callable[[], list[str]]] = []
     if _ULID.match(upper):

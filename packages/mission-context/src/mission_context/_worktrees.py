@@ -10,12 +10,14 @@ tables; there we ask git (``rev-parse``, ``worktree list --porcelain``).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from mission_status import GitPointerError, find_git_dirs
 
+from ._errors import ContextError
 from ._gitcmd import Git
 
 _HEADS = "refs/heads/"
@@ -24,11 +26,30 @@ _HEADS = "refs/heads/"
 LOCKS_DIRNAME = "spec-kitty-locks"
 
 
-def lock_file(common_dir: Path, name: str) -> Path:
-    """``<common dir>/spec-kitty-locks/<name>``, its directory created."""
+@contextmanager
+def held_lock(common_dir: Path, name: str, *, timeout: float, code: str) -> Iterator[None]:
+    """Hold ``<common dir>/spec-kitty-locks/<name>`` across processes and worktrees.
+
+    Raises :class:`ContextError` with ``code`` when another process holds it
+    for ``timeout`` seconds.
+    """
+    from filelock import FileLock, Timeout  # only writers pay for the import
+
     path = common_dir / LOCKS_DIRNAME / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise ContextError(
+            f"another command has held {path} for {timeout:g}s",
+            code=code,
+            next_step="wait for the other spec-kitty command to finish, then retry",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
-from filelock import FileLock, Timeout
 
 from ._bulk import RETROSPECTIVE_TYPES as _RETROSPECTIVE_TYPES
 from ._bulk import ULID as _ULID
@@ -427,12 +426,17 @@ def _os_error(path: Path, exc: OSError) -> EventLogError:
     )
 
 
+if TYPE_CHECKING:
+    from filelock import FileLock
+
 _LOCKS: dict[Path, FileLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
 def _shared_lock(path: Path) -> FileLock:
     """One FileLock per lock file per process, so a thread may nest acquisitions."""
+    from filelock import FileLock  # imported on first write: reads never pay for it
+
     with _LOCKS_GUARD:
         lock = _LOCKS.get(path)
         if lock is None:
@@ -470,6 +474,8 @@ class EventLog:
         """Hold the per-mission status lock (blocks other writers in every worktree)."""
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = _shared_lock(self.lock_path)
+        from filelock import Timeout
+
         try:
             lock.acquire(timeout=self.lock_timeout)
         except Timeout:
