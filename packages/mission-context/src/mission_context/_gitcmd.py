@@ -63,7 +63,8 @@ class Git:
 
     def __init__(self, cwd: Path, env: Mapping[str, str] | None = None) -> None:
         self.cwd = cwd
-        self._env = git_environment(env)
+        self._base_env = env
+        self._env: dict[str, str] | None = None  # built on the first run: most never run
 
     def run(
         self,
@@ -74,6 +75,8 @@ class Git:
     ) -> subprocess.CompletedProcess[str]:
         """Run git and return the finished process; raise :class:`GitError` otherwise."""
         command = ("git", "-C", str(self.cwd), *args)
+        if self._env is None:
+            self._env = git_environment(self._base_env)
         env = self._env if extra_env is None else {**self._env, **extra_env}
         try:
             done = subprocess.run(

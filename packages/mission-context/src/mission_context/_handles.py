@@ -66,7 +66,8 @@ def resolve_handle(specs_root: Path, handle: str) -> str:
     upper = handle.upper()
 
     def by_id(match: Callable[[str], bool]) -> list[str]:
-        ids = ((n, read_mission_id(specs_root / n / META_FILENAME)) for n in names)
+        base = str(specs_root)
+        ids = ((n, read_mission_id(f"{base}/{n}/{META_FILENAME}")) for n in names)
         return [n for n, mid in ids if mid is not None and match(mid)]
 
     rules: list[Callable[[], list[str]]] = []

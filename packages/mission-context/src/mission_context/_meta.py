@@ -113,19 +113,19 @@ class _IdOnly(msgspec.Struct):
 _ID_DECODER = msgspec.json.Decoder(_IdOnly)
 
 
-def read_mission_id(path: Path) -> str | None:
+def read_mission_id(path: Path | str) -> str | None:
     """Only the valid ``mission_id`` of the meta.json at ``path``, else None.
 
-    What handle lookup needs from every mission: about 4x cheaper than
-    :meth:`MissionMeta.read` (one read syscall, a decoder that skips every
-    other key). A damaged file is reported when its mission is named directly.
+    What handle lookup needs from every mission: several times cheaper than
+    :meth:`MissionMeta.read` (one sized read, a decoder that skips every other
+    key). A damaged file is reported when its mission is named directly.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        data = os.read(fd, 1 << 20)
+        data = os.read(fd, os.fstat(fd).st_size)
     except OSError:
         return None
     finally:
