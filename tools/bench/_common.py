@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -60,12 +61,30 @@ def run_child(python: Path | str, args: Sequence[str], *, timeout: float = 1800)
     return payload
 
 
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--reference-python``, ``--json`` and ``--save``: the options every benchmark has."""
+    parser.add_argument(
+        "--reference-python",
+        help="interpreter with spec-kitty-cli 3.2.7 (default: $SK327_PYTHON or .bench/sk327)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--save", metavar="PATH", help="also write the JSON results to PATH")
+
+
+def add_corpus_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--corpus",
+        default=str(default_corpus()),
+        help=f"{what} (default: ${CORPUS_ENV} or {DEFAULT_CORPUS})",
+    )
+
+
 class Worker:
     """A long-lived worker in ``serve`` mode: import once, then time passes on request."""
 
-    def __init__(self, python: Path | str, args: Sequence[str]) -> None:
+    def __init__(self, python: Path | str, args: Sequence[str], *, script: Path = WORKER) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-        self.command = [str(python), str(WORKER), "serve", *args]
+        self.command = [str(python), str(script), "serve", *args]
         self._proc = subprocess.Popen(
             self.command,
             stdin=subprocess.PIPE,

@@ -30,7 +30,8 @@ from typing import Any
 from _common import (
     BenchError,
     Worker,
-    default_corpus,
+    add_common_arguments,
+    add_corpus_argument,
     describe_provenance,
     emit,
     ms,
@@ -262,21 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="mission-status vs spec-kitty-cli 3.2.7 on the compat corpus (same run)."
     )
-    parser.add_argument(
-        "--corpus",
-        default=str(default_corpus()),
-        help="directory of mission directories (default: $SPEC_KITTY_COMPAT_MISSIONS "
-        "or /work/shared/compat/spec-kitty-missions)",
-    )
+    add_corpus_argument(parser, "directory of mission directories")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
     parser.add_argument("--passes", type=int, default=3, help="passes per side per round (3)")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start samples (5)")
-    parser.add_argument(
-        "--reference-python",
-        help="interpreter with spec-kitty-cli 3.2.7 (default: $SK327_PYTHON or .bench/sk327)",
-    )
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--save", metavar="PATH", help="also write the JSON results to PATH")
+    add_common_arguments(parser)
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.passes < 1 or args.cold_runs < 1:
         parser.error("--rounds, --passes and --cold-runs must be at least 1")

@@ -39,6 +39,7 @@ from typing import Any
 import _synth
 from _common import (
     BenchError,
+    add_common_arguments,
     describe_provenance,
     emit,
     mib,
@@ -390,14 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         type=_sizes,
         help="sizes to also run 3.2.7 on (default: the smallest of --sizes)",
     )
-    parser.add_argument(
-        "--reference-python",
-        help="interpreter with spec-kitty-cli 3.2.7 (default: $SK327_PYTHON or .bench/sk327)",
-    )
     parser.add_argument("--tmpdir", help="where to write the synthetic logs (default: system)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--save", metavar="PATH", help="also write the JSON results to PATH")
+    add_common_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.appends < 1:
