@@ -21,6 +21,7 @@ from ._context import (
     resolve_action_context,
 )
 from ._coord import CoordinationWorkspace
+from ._create import CreatedMission, create_mission, human_slug
 from ._errors import ContextError
 from ._gitcmd import GitError
 from ._meta import MissionMeta, Topology
@@ -32,6 +33,7 @@ __all__ = [
     "CommitTarget",
     "ContextError",
     "CoordinationWorkspace",
+    "CreatedMission",
     "GitError",
     "Identity",
     "MissionExecutionContext",
@@ -42,5 +44,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "commit_to",
+    "create_mission",
+    "human_slug",
     "resolve_action_context",
 ]

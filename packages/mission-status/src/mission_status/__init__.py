@@ -31,6 +31,7 @@ from ._events import (
 )
 from ._facade import MissionStatus
 from ._git import GitDirs, GitPointerError, find_git_dirs, git_operation_in_progress
+from ._ids import isoformat, new_ulid
 from ._lanes import ALLOWED_EDGES, DISPLAY_LANES, TERMINAL_LANES, Lane, check_transition, parse_lane
 from ._log import EventLog, ForeignRow, LockTimeoutError, TornLine
 from ._merge import MergeOutcome, merge_logs
@@ -86,10 +87,12 @@ __all__ = [
     "check_transition",
     "find_git_dirs",
     "git_operation_in_progress",
+    "isoformat",
     "materialize",
     "materialize_if_stale",
     "materialize_snapshot",
     "merge_logs",
+    "new_ulid",
     "parse_lane",
     "progress",
     "reduce",
