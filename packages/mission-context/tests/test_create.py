@@ -115,7 +115,8 @@ def test_a_failed_commit_removes_the_half_made_mission(tmp_path: Path) -> None:
     [
         ("Checkout flow", "checkout-flow"),
         ("  API: v2 / auth!! ", "api-v2-auth"),
-        ("Ünïcode", "n-code"),
+        ("Ünïcode café", "unicode-cafe"),
+        ("x" * 80, "x" * 60),
     ],
 )
 def test_human_slug(name: str, slug: str) -> None:
