@@ -121,3 +121,17 @@ def test_a_failed_commit_removes_the_half_made_mission(tmp_path: Path) -> None:
 )
 def test_human_slug(name: str, slug: str) -> None:
     assert human_slug(name) == slug
+
+
+def test_the_same_name_twice_in_one_instant_gets_two_directories(tmp_path: Path) -> None:
+    root = fresh_repo(tmp_path / "repo")
+    first = create_mission(cwd=root, name="Twin", now=NOW)
+    second = create_mission(cwd=root, name="Twin", now=NOW)
+    assert first.mission_dir != second.mission_dir
+    assert first.meta.mid8 != second.meta.mid8  # so a mid8 handle still names exactly one
+    assert json.loads((second.mission_dir / "meta.json").read_text())["created_at"] == (
+        "2026-11-23T09:30:00+00:00"
+    )
+    for made in (first, second):
+        ctx = resolve_action_context(cwd=root, action="status", mission=made.meta.mid8)
+        assert ctx.mission_dir_name == made.mission_dir.name

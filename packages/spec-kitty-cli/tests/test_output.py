@@ -17,11 +17,17 @@ from spec_kitty_cli._output import exit_code_for, report_error
         ("MISSION_DIR_NOT_FOUND", 3),
         ("WORK_PACKAGE_NOT_FOUND", 3),
         ("MISSION_NOT_FOUND", 3),
+        ("MISSION_AMBIGUOUS_SELECTOR", 3),
+        ("WORK_PACKAGE_UNRESOLVED", 3),
+        ("NOT_A_REPOSITORY", 3),
+        ("INVALID_MISSION_HANDLE", 2),
+        ("INVALID_ACTION", 2),
         ("ILLEGAL_TRANSITION", 1),
         ("NOT_FOUND_ELSEWHERE", 1),
+        ("COMMIT_TARGET_DIRTY", 1),
     ],
 )
-def test_exit_code_is_3_only_for_not_found_codes(code: str, expected: int) -> None:
+def test_exit_codes_follow_the_cli_contract(code: str, expected: int) -> None:
     assert exit_code_for(MissionStatusError("m", next_step="n", code=code)) == expected
 
 

@@ -18,6 +18,7 @@ from ._context import (
     PromptSource,
     StatusSurface,
     Workspace,
+    list_missions,
     resolve_action_context,
 )
 from ._coord import CoordinationWorkspace
@@ -46,5 +47,6 @@ __all__ = [
     "commit_to",
     "create_mission",
     "human_slug",
+    "list_missions",
     "resolve_action_context",
 ]

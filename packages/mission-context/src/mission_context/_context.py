@@ -16,10 +16,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mission_status import MissionStatus, find_git_dirs
+from mission_status import GitDirs, MissionStatus, find_git_dirs
 
 from ._errors import ContextError
-from ._handles import resolve_handle
+from ._handles import mission_dirs, resolve_handle
 from ._meta import LANES_FILENAME, META_FILENAME, MissionMeta, Topology
 from ._worktrees import Refs
 
@@ -131,10 +131,18 @@ class MissionExecutionContext:
             raise ContextError(
                 f"the status of {self.mission_dir_name} lives in {read_dir}, which does not exist",
                 code="STATUS_READ_PATH_NOT_FOUND",
-                next_step="create the coordination worktree (CoordinationWorkspace.resolve) "
-                "or check the mission's topology in meta.json",
+                next_step=_recreate_hint(read_dir, self.branch_ref.coordination_branch),
             )
         return MissionStatus.open(read_dir)
+
+
+def _recreate_hint(read_dir: Path, branch: str | None) -> str:
+    if branch is None:
+        return "check the mission's topology in meta.json"
+    return (
+        f"recreate the coordination worktree: `git worktree add {read_dir.parents[1]} {branch}` "
+        "(commands that write status do it for you)"
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -143,6 +151,23 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     return value
+
+
+def _git_dirs(current: Path) -> GitDirs:
+    dirs = find_git_dirs(current) if current.exists() else None
+    if dirs is None:
+        raise ContextError(
+            f"{current} is not inside a git repository",
+            code="NOT_A_REPOSITORY",
+            next_step="run the command from your project's checkout (or `git init` one)",
+        )
+    return dirs
+
+
+def list_missions(*, cwd: Path | str) -> list[str]:
+    """The mission directory names of the repository of ``cwd`` (primary checkout), sorted."""
+    dirs = _git_dirs(Path(os.path.abspath(cwd)))
+    return mission_dirs(dirs.primary_root / SPECS_DIRNAME)
 
 
 def resolve_action_context(
@@ -162,13 +187,7 @@ def resolve_action_context(
             next_step="use one of the known actions",
         )
     current = Path(os.path.abspath(cwd))
-    dirs = find_git_dirs(current) if current.exists() else None
-    if dirs is None:
-        raise ContextError(
-            f"{current} is not inside a git repository",
-            code="NOT_A_REPOSITORY",
-            next_step="run the command from your project's checkout (or `git init` one)",
-        )
+    dirs = _git_dirs(current)
     primary = dirs.primary_root
     specs = primary / SPECS_DIRNAME
     name = resolve_handle(specs, mission)

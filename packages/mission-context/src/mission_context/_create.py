@@ -15,7 +15,7 @@ import shutil
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mission_status import find_git_dirs, isoformat, new_ulid
@@ -118,9 +118,8 @@ def create_mission(
     refs = Refs(primary, dirs.common_dir, env)
     target = _target_branch(refs, target_branch)
     moment = now or datetime.now(UTC)
-    mission_id = new_ulid(moment)
-    dir_name = f"{slug}-{mission_id[:8]}"
-    mission_dir = primary / SPECS_DIRNAME / dir_name
+    mission_id, mission_dir = _claim_directory(primary / SPECS_DIRNAME, slug, moment)
+    dir_name = mission_dir.name
     meta: dict[str, object] = {
         "created_at": isoformat(moment),
         "flattened": not shape.uses_coordination,
@@ -135,7 +134,6 @@ def create_mission(
     }
     if shape.uses_coordination:
         meta["coordination_branch"] = coordination_branch_of(dir_name)
-    mission_dir.mkdir(parents=True)
     meta_path = mission_dir / META_FILENAME
     spec_path = mission_dir / SPEC_FILENAME
     try:
@@ -150,6 +148,29 @@ def create_mission(
     if shape.uses_coordination:
         Git(primary, env).run("branch", coordination_branch_of(dir_name), f"refs/heads/{target}")
     return CreatedMission(meta=MissionMeta.read(meta_path), mission_dir=mission_dir, commit=commit)
+
+
+def _claim_directory(specs: Path, slug: str, moment: datetime) -> tuple[str, Path]:
+    """A new mission id and its directory, created (so a racing process cannot take it).
+
+    mid8 is the top of the id's timestamp, so two missions of one name made within
+    the same 256 ms would get one directory name; the id's time is then moved on
+    by 256 ms until the name is free (``created_at`` keeps the real time).
+    """
+    specs.mkdir(parents=True, exist_ok=True)
+    for step in range(64):
+        mission_id = new_ulid(moment + timedelta(milliseconds=256 * step))
+        mission_dir = specs / f"{slug}-{mission_id[:8]}"
+        try:
+            mission_dir.mkdir()
+        except FileExistsError:
+            continue
+        return mission_id, mission_dir
+    raise ContextError(
+        f"64 missions named {slug!r} already exist around this time",
+        code="MISSION_EXISTS",
+        next_step="pick another name for the mission",
+    )
 
 
 def _target_branch(refs: Refs, wanted: str | None) -> str:

@@ -33,7 +33,7 @@ def run_board(mission_dir: Path, *, as_json: bool) -> int:
     if as_json:
         emit_json(board_document(slug, snapshot, figures))
     else:
-        _print_table(slug, snapshot, figures)
+        print_board(slug, snapshot, figures)
     return 0
 
 
@@ -57,7 +57,7 @@ def board_document(slug: str, snapshot: StatusSnapshot, figures: Progress) -> di
     }
 
 
-def _print_table(slug: str, snapshot: StatusSnapshot, figures: Progress) -> None:
+def print_board(slug: str, snapshot: StatusSnapshot, figures: Progress) -> None:
     console = Console(highlight=False)
     by_lane: dict[str, list[str]] = {lane.value: [] for lane in DISPLAY_LANES}
     off_board: list[str] = []

@@ -9,8 +9,32 @@ import typer
 
 #: A refused or failed operation.
 EXIT_FAILURE = 1
-#: The thing named on the command line (mission, directory, work package) does not exist.
+#: The command line itself is wrong (a handle that cannot be one, an unknown action).
+EXIT_USAGE = 2
+#: The thing named on the command line (mission, directory, work package) does not exist,
+#: or the context cannot be resolved to exactly one.
 EXIT_NOT_FOUND = 3
+
+#: Codes that mean "unresolved context" without ending in ``_NOT_FOUND``.
+_UNRESOLVED = frozenset(
+    {
+        "MISSION_AMBIGUOUS_SELECTOR",
+        "FEATURE_CONTEXT_UNRESOLVED",
+        "WORK_PACKAGE_UNRESOLVED",
+        "NOT_A_REPOSITORY",
+        "TARGET_BRANCH_UNRESOLVED",
+    }
+)
+#: Codes that mean the arguments could never work.
+_USAGE = frozenset(
+    {
+        "INVALID_MISSION_HANDLE",
+        "INVALID_ACTION",
+        "INVALID_MISSION_NAME",
+        "INVALID_TOPOLOGY",
+        "INVALID_ARGUMENTS",
+    }
+)
 
 
 class StructuredError(Protocol):
@@ -26,8 +50,10 @@ class StructuredError(Protocol):
 
 
 def exit_code_for(err: StructuredError) -> int:
-    """3 for "not found" codes (``*_NOT_FOUND``), 1 for every other error."""
-    return EXIT_NOT_FOUND if err.code.endswith("_NOT_FOUND") else EXIT_FAILURE
+    """3 not found / unresolved, 2 unusable arguments, 1 every other (refused) error."""
+    if err.code.endswith("_NOT_FOUND") or err.code in _UNRESOLVED:
+        return EXIT_NOT_FOUND
+    return EXIT_USAGE if err.code in _USAGE else EXIT_FAILURE
 
 
 def emit_json(document: Any) -> None:

@@ -45,7 +45,139 @@ def _root(
     """spec-kitty: spec-driven missions for teams of people and agents."""
 
 
-@app.command("board")
+MissionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mission",
+        "-m",
+        help="The mission: directory name, slug, mission id, its first 8 characters, or number.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")
+]
+
+
+@app.command("status")
+def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Show a mission's board (or, without --mission, every mission's progress).
+
+    The same answer from the primary checkout, a lane worktree or the
+    coordination worktree. Writes nothing.
+
+    Example: spec-kitty status --mission 01KTPKST --json
+    """
+    from ._missions import run_status
+
+    raise typer.Exit(run_status(Path.cwd(), mission, as_json=as_json))
+
+
+@app.command("context")
+def context(
+    mission: MissionOption = None,
+    action: Annotated[
+        str, typer.Option("--action", help="The action to resolve the context for.")
+    ] = "context",
+    wp: Annotated[
+        str | None,
+        typer.Option("--wp", help="The work package (for implement, move-task, review)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the resolved execution context: identity, branches, workspace, status surface.
+
+    Example: spec-kitty context --mission 01KTPKST --action implement --wp WP01 --json
+    """
+    from ._missions import run_context
+
+    raise typer.Exit(run_context(Path.cwd(), mission, action, wp, as_json=as_json))
+
+
+@app.command("specify")
+def specify(
+    name: Annotated[str, typer.Argument(help="The mission's name, in words.", show_default=False)],
+    topology: Annotated[
+        str,
+        typer.Option("--topology", help="single_branch, lanes, coord or lanes_with_coord."),
+    ] = "lanes",
+    target_branch: Annotated[
+        str | None,
+        typer.Option(
+            "--target-branch",
+            help="Where the mission lands (default: the branch the primary checkout has out).",
+            show_default=False,
+        ),
+    ] = None,
+    mission_type: Annotated[
+        str, typer.Option("--mission-type", help="The mission type.")
+    ] = "software-dev",
+    as_json: JsonOption = False,
+) -> None:
+    """Create a mission: kitty-specs/<slug>-<mid8> with meta.json and spec.md, committed.
+
+    Example: spec-kitty specify "Checkout flow" --topology coord --json
+    """
+    from ._missions import run_specify
+
+    raise typer.Exit(
+        run_specify(
+            Path.cwd(),
+            name,
+            topology=topology,
+            target_branch=target_branch,
+            mission_type=mission_type,
+            as_json=as_json,
+        )
+    )
+
+
+@app.command("move-task")
+def move_task(  # noqa: PLR0917 (typer: one parameter per option)
+    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
+    to: Annotated[str, typer.Option("--to", help="The lane to move to ('doing' = in_progress).")],
+    mission: MissionOption = None,
+    actor: Annotated[
+        str,
+        typer.Option("--actor", envvar="SPEC_KITTY_ACTOR", help="Who makes the move."),
+    ] = "user",
+    note: Annotated[str | None, typer.Option("--note", help="Why, recorded with the move.")] = None,
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Reviewer (to approve or finish).")
+    ] = None,
+    approval_ref: Annotated[
+        str | None, typer.Option("--approval-ref", help="Where the review lives, e.g. PR#12.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow a move the lane rules refuse (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the move is forced.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move a work package to another lane, from any directory of the repository.
+
+    Example: spec-kitty move-task WP01 --to for_review --mission 01KTPKST
+    """
+    from ._missions import run_move_task
+
+    raise typer.Exit(
+        run_move_task(
+            Path.cwd(),
+            wp,
+            to=to,
+            mission=mission,
+            actor=actor,
+            note=note,
+            reviewer=reviewer,
+            approval_ref=approval_ref,
+            force=force,
+            reason=reason,
+            as_json=as_json,
+        )
+    )
+
+
+@app.command("board", hidden=True)
 def board(
     mission_dir: Annotated[
         Path,
@@ -59,7 +191,7 @@ def board(
         typer.Option("--json", help="Print one JSON document instead of the table."),
     ] = False,
 ) -> None:
-    """Show a mission's board: the work packages in each lane, then progress."""
+    """Show the board of a mission directory (superseded by `status --mission`)."""
     from ._board import run_board
 
     raise typer.Exit(run_board(mission_dir, as_json=as_json))
