@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from typer.testing import CliRunner
 
 from spec_kitty_cli import __version__
@@ -23,20 +24,33 @@ def test_version_prints_name_and_version() -> None:
     assert result.stdout == f"spec-kitty {__version__}\n"
 
 
-def test_help_lists_the_board_command() -> None:
+COMMANDS = ("specify", "status", "context", "move-task")
+
+
+def test_help_lists_the_commands_and_hides_the_old_board() -> None:
     result = runner.invoke(app, ["--help"])
 
     assert result.exit_code == 0
     assert "Usage: spec-kitty" in result.stdout
-    assert "board" in result.stdout
+    listed = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ")}
+    assert set(COMMANDS) <= listed
+    assert "board" not in listed
     assert "--version" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_help_has_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+
+    assert result.exit_code == 0
+    assert f"Example: spec-kitty {command}" in " ".join(result.stdout.split())
 
 
 def test_no_arguments_shows_help_as_a_usage_error() -> None:
     result = runner.invoke(app, [])
 
     assert result.exit_code == 2
-    assert "board" in result.output
+    assert "status" in result.output
 
 
 def test_unknown_command_is_a_usage_error() -> None:
