@@ -77,6 +77,23 @@ def _identifiers(node: ast.AST) -> list[str]:
     return []
 
 
+def _is_text(node: ast.AST, text: str) -> bool:
+    return isinstance(node, ast.Constant) and node.value == text
+
+
+def _reads_key(node: ast.AST, key: str) -> bool:
+    """``x[key]`` or ``x.get(key)``: reading the key, not writing it into an output document."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        return _is_text(node.slice, key)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("get", "pop", "setdefault")
+        and bool(node.args)
+        and _is_text(node.args[0], key)
+    )
+
+
 def violations(source: str, module: str, *, calls_reference: bool = False) -> list[str]:
     """Every place in ``source`` (the code of ``module``) that breaks the guard.
 
@@ -100,8 +117,8 @@ def violations(source: str, module: str, *, calls_reference: bool = False) -> li
                     name, module
                 ):
                     flag(node, f"locates mission state with {node.value!r}")
-            if node.value == "target_branch" and not _allowed("target_branch", module):
-                flag(node, "reads target_branch (use ctx.branch_ref.target_branch)")
+        if _reads_key(node, "target_branch") and not _allowed("target_branch", module):
+            flag(node, "reads target_branch (use ctx.branch_ref.target_branch)")
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.slice, ast.Slice)
@@ -169,6 +186,7 @@ PLANTED = {
     "parses gitdir:": 'if line.startswith("gitdir:"):\n    pass\n',
     "derives mid8": "mid8 = meta.mission_id[:8]\n",
     "reads target_branch": 'branch = meta["target_branch"]\n',
+    "gets target_branch": 'branch = raw.get("target_branch", "main")\n',
     "a feature_dir variable": "feature_dir = Path('x')\n",
     "a feature argument": "def open_mission(feature_slug: str) -> None:\n    pass\n",
     "a Feature class": "class FeatureContext:\n    pass\n",
@@ -189,6 +207,8 @@ def test_the_guard_spares_messages_docstrings_and_allowed_modules() -> None:
         '''
     )
     assert violations(clean, "spec_kitty_cli.commands") == []
+    output = 'doc = {"target_branch": ctx.branch_ref.target_branch}\ndoc["target_branch"] = b\n'
+    assert violations(output, "spec_kitty_cli.commands") == []
     assert violations(PLANTED["reads meta.json"], "mission_context._meta") == []
     assert violations(PLANTED["parses gitdir:"], "mission_status._git") == []
     assert violations("slug = row.feature_slug\n", "mission_status._log") == []
