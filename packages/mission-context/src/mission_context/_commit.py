@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from mission_status import GitDirs, find_git_dirs, git_operation_in_progress
+from mission_status import GitDirs, git_operation_in_progress
 
-from ._context import CommitTarget
+from ._context import CommitTarget, git_dirs_of
 from ._errors import ContextError
 from ._gitcmd import Git
 from ._worktrees import Refs, Worktree, held_lock
@@ -103,13 +103,9 @@ def _checkout_paths(base: Path, paths: Iterable[Path | str]) -> tuple[GitDirs, t
         path = Path(os.path.normpath(base / raw))
         if path.is_dir():
             raise _invalid(f"{path} is a directory", "pass the files to commit, one by one")
-        dirs = find_git_dirs(path.parent)
-        if dirs is None:
-            raise ContextError(
-                f"{path} is not inside a git repository",
-                code="NOT_A_REPOSITORY",
-                next_step="pass files of your project's checkout",
-            )
+        dirs = git_dirs_of(
+            path, next_step="pass files of your project's checkout", must_exist=False
+        )
         if source is not None and dirs.worktree_root != source.worktree_root:
             raise _invalid(
                 f"{path} is in {dirs.worktree_root}, the other files in {source.worktree_root}",

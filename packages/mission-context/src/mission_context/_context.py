@@ -153,20 +153,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _git_dirs(current: Path) -> GitDirs:
-    dirs = find_git_dirs(current) if current.exists() else None
+def git_dirs_of(
+    path: Path,
+    *,
+    next_step: str = "run the command from your project's checkout (or `git init` one)",
+    must_exist: bool = True,
+) -> GitDirs:
+    """The git dirs of the checkout holding ``path``; ``NOT_A_REPOSITORY`` outside git.
+
+    ``must_exist=False`` for a file that may be gone (a deletion to commit).
+    """
+    dirs = find_git_dirs(path) if not must_exist or path.exists() else None
     if dirs is None:
         raise ContextError(
-            f"{current} is not inside a git repository",
-            code="NOT_A_REPOSITORY",
-            next_step="run the command from your project's checkout (or `git init` one)",
+            f"{path} is not inside a git repository", code="NOT_A_REPOSITORY", next_step=next_step
         )
     return dirs
 
 
 def list_missions(*, cwd: Path | str) -> list[str]:
     """The mission directory names of the repository of ``cwd`` (primary checkout), sorted."""
-    dirs = _git_dirs(Path(os.path.abspath(cwd)))
+    dirs = git_dirs_of(Path(os.path.abspath(cwd)))
     return mission_dirs(dirs.primary_root / SPECS_DIRNAME)
 
 
@@ -187,7 +194,7 @@ def resolve_action_context(
             next_step="use one of the known actions",
         )
     current = Path(os.path.abspath(cwd))
-    dirs = _git_dirs(current)
+    dirs = git_dirs_of(current)
     primary = dirs.primary_root
     specs = primary / SPECS_DIRNAME
     name = resolve_handle(specs, mission)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mission_status import find_git_dirs, isoformat, new_ulid
+from mission_status import isoformat, new_ulid
 
 from ._commit import CommitResult, commit_to
-from ._context import SPECS_DIRNAME, CommitTarget
+from ._context import SPECS_DIRNAME, CommitTarget, git_dirs_of
 from ._errors import ContextError
 from ._gitcmd import Git
 from ._meta import META_FILENAME, MissionMeta, Topology
@@ -106,14 +106,9 @@ def create_mission(
             code="INVALID_TOPOLOGY",
             next_step="pick one of the known topologies",
         ) from None
-    current = Path(os.path.abspath(cwd))
-    dirs = find_git_dirs(current) if current.exists() else None
-    if dirs is None:
-        raise ContextError(
-            f"{current} is not inside a git repository",
-            code="NOT_A_REPOSITORY",
-            next_step="run `git init` and `spec-kitty init` first",
-        )
+    dirs = git_dirs_of(
+        Path(os.path.abspath(cwd)), next_step="run `git init` and `spec-kitty init` first"
+    )
     primary = dirs.primary_root
     refs = Refs(primary, dirs.common_dir, env)
     target = _target_branch(refs, target_branch)
