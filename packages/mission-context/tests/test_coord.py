@@ -186,3 +186,21 @@ def test_relative_worktree_paths_are_reused_and_committed_to(tmp_path: Path) -> 
     assert result is not None
     assert (result.route, result.worktree) == ("worktree", coord)
     assert (coord / "kitty-specs" / DIR / "spec.md").read_text() == "# spec v2\n"
+
+
+def test_a_reftable_repository_lists_worktrees_through_git(tmp_path: Path) -> None:
+    """With refs not in plain files, worktrees come from `git worktree list --porcelain`."""
+    places = make_repo(tmp_path / "repo", "coord")
+    root, coord = places["primary"], places["coord worktree"]
+    (root / ".git" / "reftable").mkdir()  # the layout marker; this git still reads files
+    ws = CoordinationWorkspace.resolve(coord_ctx(root))
+    assert (ws.path, ws.created) == (coord, False)
+    spec = root / "kitty-specs" / DIR / "spec.md"
+    spec.write_text("# reftable\n")
+    result = commit_to(CommitTarget(COORD_BRANCH, "coordination"), [spec], "via git")
+    assert result is not None
+    assert (result.route, result.worktree) == ("worktree", coord)
+    shutil.rmtree(coord)  # stale: `worktree list` marks it prunable
+    again = CoordinationWorkspace.resolve(coord_ctx(root))
+    assert again.created
+    assert (again.mission_dir / "spec.md").read_text() == "# reftable\n"

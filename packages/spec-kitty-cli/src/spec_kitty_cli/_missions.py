@@ -187,7 +187,7 @@ def run_specify(
         )
         meta = made.meta
         if meta.coordination_branch:
-            ctx = resolve_action_context(cwd=cwd, action="specify", mission=meta.mission_id)
+            ctx = resolve_action_context(cwd=cwd, action="specify", mission=made.mission_dir.name)
             CoordinationWorkspace.resolve(ctx)
         document = {
             "mission_id": meta.mission_id,
@@ -250,7 +250,8 @@ def run_move_task(
                 review=ReviewApproval(reviewer=reviewer, verdict="approved", reference=approval_ref)
             )
         status = _writable_status(ctx)
-        before = status.wp(wp_id).lane.value if wp_id in status.lanes() else None
+        state = status.snapshot().work_packages.get(wp_id)
+        before = state.lane.value if state is not None else None
         event = status.transition(
             wp_id, lane, actor=actor, reason=reason or note, force=force, evidence=evidence
         )
