@@ -182,13 +182,25 @@ def test_meta_is_read_from_the_primary_checkout_only(tmp_path: Path) -> None:
     assert ctx.meta.path == places["primary"] / "kitty-specs" / DIR / "meta.json"
 
 
-def test_a_lane_whose_wp_ids_is_not_a_list_never_matches_by_substring(tmp_path: Path) -> None:
+def test_a_lane_whose_wp_ids_is_not_a_list_is_reported_not_matched(tmp_path: Path) -> None:
     places = make_repo(tmp_path / "repo", "lanes")
     lanes = places["primary"] / "kitty-specs" / DIR / "lanes.json"
     write_json(lanes, {"version": 1, "lanes": [{"lane_id": "lane-a", "wp_ids": "WP01WP02"}]})
-    ctx = resolve_action_context(cwd=places["primary"], action="implement", mission=DIR, wp="WP01")
-    assert ctx.lane is None  # WP01 still exists (tasks/WP01-core.md), but in no lane
-    assert ctx.workspace.execution_workspace == places["primary"]
+    with pytest.raises(ContextError) as caught:
+        resolve_action_context(cwd=places["primary"], action="implement", mission=DIR, wp="WP01")
+    assert caught.value.code == "LANES_INVALID"
+    assert "lanes[0].wp_ids" in caught.value.message
+
+
+@pytest.mark.parametrize("lane_id", ["../../escape", "", ".hidden", "a/b", 7])
+def test_a_lane_id_that_is_not_a_safe_name_is_refused(tmp_path: Path, lane_id: object) -> None:
+    places = make_repo(tmp_path / "repo", "lanes")
+    lanes = places["primary"] / "kitty-specs" / DIR / "lanes.json"
+    write_json(lanes, {"version": 1, "lanes": [{"lane_id": lane_id, "wp_ids": ["WP01"]}]})
+    with pytest.raises(ContextError) as caught:
+        resolve_action_context(cwd=places["primary"], action="implement", mission=DIR, wp="WP01")
+    assert caught.value.code == "LANES_INVALID"
+    assert not (places["primary"].parent / "escape").exists()
 
 
 class _CountingPopen(subprocess.Popen):  # type: ignore[type-arg]

@@ -62,6 +62,18 @@ def test_lifecycle_through_the_facade(mission_dir: Path) -> None:
     ] == ["planned", "claimed", "in_progress", "for_review", "in_review", "approved", "done"]
 
 
+def test_files_lists_what_a_write_left_to_commit(mission_dir: Path) -> None:
+    status = MissionStatus.open(mission_dir, clock=Clock())
+    assert status.files() == []
+    status.transition("WP01", "planned", actor="finalize")
+    assert status.files() == [
+        mission_dir / "status.events.jsonl",
+        mission_dir / "status.json",
+    ]
+    (mission_dir / "status.json").unlink()
+    assert status.files() == [mission_dir / "status.events.jsonl"]  # only what exists
+
+
 def test_illegal_transition_writes_nothing(mission_dir: Path) -> None:
     status = MissionStatus.open(mission_dir, clock=Clock())
     status.transition("WP01", "planned", actor="finalize")

@@ -24,10 +24,20 @@ from ._context import (
 from ._coord import CoordinationWorkspace
 from ._create import CreatedMission, create_mission, human_slug
 from ._errors import ContextError
-from ._gitcmd import GitError
-from ._meta import MissionMeta, Topology
+from ._gitcmd import Git, GitError
+from ._init import MERGE_DRIVER, InitResult, init_repository
+from ._lanes import LanePlan
+from ._meta import (
+    MissionMeta,
+    Topology,
+    assign_mission_number,
+    highest_mission_number,
+    write_meta,
+)
+from ._workspaces import LaneWorkspace, TargetCheckout, remove_worktree
 
 __all__ = [
+    "MERGE_DRIVER",
     "ArtifactPlacement",
     "BranchRef",
     "CommitResult",
@@ -35,18 +45,28 @@ __all__ = [
     "ContextError",
     "CoordinationWorkspace",
     "CreatedMission",
+    "Git",
     "GitError",
     "Identity",
+    "InitResult",
+    "LanePlan",
+    "LaneWorkspace",
     "MissionExecutionContext",
     "MissionMeta",
     "PromptSource",
     "StatusSurface",
+    "TargetCheckout",
     "Topology",
     "Workspace",
     "__version__",
+    "assign_mission_number",
     "commit_to",
     "create_mission",
+    "highest_mission_number",
     "human_slug",
+    "init_repository",
     "list_missions",
+    "remove_worktree",
     "resolve_action_context",
+    "write_meta",
 ]

@@ -9,7 +9,6 @@ that are identical from any directory of the repository; only
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -20,7 +19,8 @@ from mission_status import GitDirs, MissionStatus, find_git_dirs
 
 from ._errors import ContextError
 from ._handles import mission_dirs, resolve_handle
-from ._meta import LANES_FILENAME, META_FILENAME, MissionMeta, Topology
+from ._lanes import LanePlan, read_lanes
+from ._meta import META_FILENAME, MissionMeta, Topology
 from ._worktrees import Refs
 
 SPECS_DIRNAME = "kitty-specs"
@@ -110,6 +110,27 @@ class MissionExecutionContext:
     def primary_mission_dir(self) -> Path:
         return self.workspace.primary_root / SPECS_DIRNAME / self.mission_dir_name
 
+    def mission_dir_in(self, checkout: Path) -> Path:
+        """This mission's directory in another checkout of the repository (a worktree)."""
+        return checkout / SPECS_DIRNAME / self.mission_dir_name
+
+    @property
+    def mission_branch(self) -> str:
+        """``kitty/mission-<dir>``: the name lanes.json records (and coord topologies use)."""
+        return mission_branch_of(self.mission_dir_name)
+
+    def lane_branch(self, lane_id: str) -> str:
+        """``kitty/mission-<dir>-<lane id>``, the branch of one lane."""
+        return f"{self.mission_branch}-{lane_id}"
+
+    def lane_worktree(self, lane_id: str) -> Path:
+        """``.worktrees/<dir>-<lane id>`` in the primary checkout."""
+        return lane_worktree_of(self.workspace.primary_root, self.mission_dir_name, lane_id)
+
+    def lanes(self) -> list[LanePlan]:
+        """The lanes of ``lanes.json`` in the primary mission directory ([] without one)."""
+        return read_lanes(self.primary_mission_dir)
+
     def to_dict(self) -> dict[str, Any]:
         """One JSON-serialisable key per fragment (paths as strings)."""
         return {
@@ -134,6 +155,14 @@ class MissionExecutionContext:
                 next_step=_recreate_hint(read_dir, self.branch_ref.coordination_branch),
             )
         return MissionStatus.open(read_dir)
+
+
+def mission_branch_of(mission_dir_name: str) -> str:
+    return f"kitty/mission-{mission_dir_name}"
+
+
+def lane_worktree_of(primary_root: Path, mission_dir_name: str, lane_id: str) -> Path:
+    return primary_root / WORKTREES_DIRNAME / f"{mission_dir_name}-{lane_id}"
 
 
 def _recreate_hint(read_dir: Path, branch: str | None) -> str:
@@ -225,7 +254,7 @@ def resolve_action_context(
             )
         lane = _lane_of(mission_dir, wp)
         if lane is not None and topology.uses_lanes:
-            execution = worktrees / f"{name}-{lane}"
+            execution = lane_worktree_of(primary, name, lane)
     return MissionExecutionContext(
         action=action,
         mission_dir_name=name,
@@ -256,26 +285,10 @@ def resolve_action_context(
 def _lane_of(mission_dir: Path, wp: str) -> str | None:
     """The lane id holding ``wp`` (lanes.json); None without lanes. Unknown WP is an error."""
     wp_id = wp.strip().upper()
+    for lane in read_lanes(mission_dir):
+        if wp_id in lane.wp_ids:
+            return lane.lane_id
     tasks_dir = mission_dir / "tasks"
-    lanes_path = mission_dir / LANES_FILENAME
-    lanes: list[Any] = []
-    if lanes_path.is_file():
-        try:
-            data = json.loads(lanes_path.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise ContextError(
-                f"{lanes_path} is not valid JSON ({exc})",
-                code="LANES_INVALID",
-                next_step="re-run `spec-kitty finalize-tasks` to rewrite lanes.json",
-            ) from None
-        raw_lanes = data.get("lanes") if isinstance(data, dict) else None
-        lanes = raw_lanes if isinstance(raw_lanes, list) else []
-    for lane in lanes:
-        if not isinstance(lane, dict):
-            continue
-        wp_ids, lane_id = lane.get("wp_ids"), lane.get("lane_id")
-        if isinstance(wp_ids, list) and wp_id in wp_ids and isinstance(lane_id, str):
-            return lane_id
     if tasks_dir.is_dir() and any(tasks_dir.glob(f"{wp_id}-*.md")):
         return None
     raise ContextError(

@@ -21,7 +21,7 @@ from pathlib import Path
 from mission_status import isoformat, new_ulid
 
 from ._commit import CommitResult, commit_to
-from ._context import SPECS_DIRNAME, CommitTarget, git_dirs_of
+from ._context import SPECS_DIRNAME, CommitTarget, git_dirs_of, mission_branch_of
 from ._errors import ContextError
 from ._gitcmd import Git
 from ._meta import META_FILENAME, MissionMeta, Topology
@@ -68,10 +68,6 @@ def human_slug(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")
     return slug[:_MAX_SLUG].rstrip("-")
-
-
-def coordination_branch_of(mission_dir_name: str) -> str:
-    return f"kitty/mission-{mission_dir_name}"
 
 
 def create_mission(
@@ -128,7 +124,7 @@ def create_mission(
         "topology": shape.value,
     }
     if shape.uses_coordination:
-        meta["coordination_branch"] = coordination_branch_of(dir_name)
+        meta["coordination_branch"] = mission_branch_of(dir_name)
     meta_path = mission_dir / META_FILENAME
     spec_path = mission_dir / SPEC_FILENAME
     try:
@@ -141,7 +137,7 @@ def create_mission(
         shutil.rmtree(mission_dir, ignore_errors=True)  # nothing half-made stays behind
         raise
     if shape.uses_coordination:
-        Git(primary, env).run("branch", coordination_branch_of(dir_name), f"refs/heads/{target}")
+        Git(primary, env).run("branch", mission_branch_of(dir_name), f"refs/heads/{target}")
     return CreatedMission(meta=MissionMeta.read(meta_path), mission_dir=mission_dir, commit=commit)
 
 

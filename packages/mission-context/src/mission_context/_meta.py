@@ -147,3 +147,64 @@ def _invalid(path: Path, what: str) -> ContextError:
         code="MISSION_META_INVALID",
         next_step=f"repair {path} (restore it with `git checkout -- {path}` if it was damaged)",
     )
+
+
+def write_meta(path: Path, changes: Mapping[str, Any]) -> bool:
+    """Set ``changes`` in the meta.json at ``path``, keeping every other key as it was.
+
+    Written as spec-kitty writes it (keys sorted, indent 2, one trailing newline),
+    atomically. Returns whether the file changed.
+    """
+    current = MissionMeta.read(path)
+    data = {**current.raw, **changes}
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if path.read_text(encoding="utf-8") == text:
+        return False
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return True
+
+
+class _NumberOnly(msgspec.Struct):
+    mission_number: Any = None
+
+
+_NUMBER_DECODER = msgspec.json.Decoder(_NumberOnly)
+_LEGACY_NUMBER = re.compile(r"^(\d{3,})-")
+
+
+def highest_mission_number(specs_dir: Path) -> int:
+    """The highest mission number in ``specs_dir`` (meta.json and ``NNN-`` names; 0 if none)."""
+    highest = 0
+    try:
+        entries = list(os.scandir(specs_dir))
+    except OSError:
+        return 0
+    for entry in entries:
+        legacy = _LEGACY_NUMBER.match(entry.name)
+        if legacy:
+            highest = max(highest, int(legacy.group(1)))
+        try:
+            number = _NUMBER_DECODER.decode(Path(entry.path, META_FILENAME).read_bytes())
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        value = number.mission_number
+        if isinstance(value, int) and not isinstance(value, bool):
+            highest = max(highest, value)
+    return highest
+
+
+def assign_mission_number(mission_dir: Path) -> tuple[int | None, Path]:
+    """Number the mission at ``mission_dir`` max+1 over its siblings (a target checkout's missions).
+
+    Returns the new number (None when the mission already has one, so a resumed
+    merge never renumbers) and the meta.json path, to commit.
+    """
+    path = mission_dir / META_FILENAME
+    specs_dir = mission_dir.parent
+    if MissionMeta.read(path).mission_number is not None:
+        return None, path
+    number = highest_mission_number(specs_dir) + 1
+    write_meta(path, {"mission_number": number})
+    return number, path

@@ -33,12 +33,13 @@ from ._facade import MissionStatus
 from ._git import GitDirs, GitPointerError, find_git_dirs, git_operation_in_progress
 from ._ids import isoformat, new_ulid
 from ._lanes import ALLOWED_EDGES, DISPLAY_LANES, TERMINAL_LANES, Lane, check_transition, parse_lane
-from ._log import EventLog, ForeignRow, LockTimeoutError, TornLine
+from ._log import LOG_FILENAME, EventLog, ForeignRow, LockTimeoutError, TornLine
 from ._merge import MergeOutcome, merge_logs
 from ._progress import Progress, progress
 from ._reducer import Reducer, reduce
 from ._snapshot import StatusSnapshot, WPState, render_status_json
 from ._views import (
+    STATUS_FILENAME,
     LiveView,
     MaterializeResult,
     materialize,
@@ -49,6 +50,8 @@ from ._views import (
 __all__ = [
     "ALLOWED_EDGES",
     "DISPLAY_LANES",
+    "LOG_FILENAME",
+    "STATUS_FILENAME",
     "TERMINAL_LANES",
     "Actor",
     "Annotation",

@@ -23,7 +23,7 @@ from ._log import EventLog
 from ._meta import read_meta
 from ._progress import Progress, progress
 from ._snapshot import StatusSnapshot, WPState
-from ._views import LiveView, MaterializeResult, materialize, write_view
+from ._views import STATUS_FILENAME, LiveView, MaterializeResult, materialize, write_view
 
 
 class MissionStatus:
@@ -101,6 +101,14 @@ class MissionStatus:
 
     def progress(self) -> Progress:
         return progress(self.snapshot())
+
+    def files(self) -> list[Path]:
+        """The tracked files this status owns that exist: the event log, then ``status.json``.
+
+        What a caller commits after a write.
+        """
+        candidates = (self.log.path, self.mission_dir / STATUS_FILENAME)
+        return [path for path in candidates if path.is_file()]
 
     # -- writes --------------------------------------------------------------
 

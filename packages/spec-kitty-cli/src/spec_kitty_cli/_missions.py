@@ -7,7 +7,6 @@ is) become one stderr line, or the JSON error object with ``--json``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,40 +24,14 @@ from mission_context import (
 )
 from mission_status import (
     Evidence,
-    MissionStatus,
     MissionStatusError,
     ReviewApproval,
     parse_lane,
 )
 
 from ._board import board_document, print_board
-from ._output import emit_json, report_error
-
-
-def guarded(as_json: bool, body: Callable[[], int]) -> int:
-    """Run ``body``; render our structured errors instead of a traceback."""
-    try:
-        return body()
-    except MissionStatusError as err:
-        return report_error(err, as_json=as_json)
-
-
-def _writable_status(ctx: MissionExecutionContext) -> MissionStatus:
-    """The status of ``ctx`` for a write: a coord mission's worktree is made if missing."""
-    if ctx.branch_ref.coordination_branch is not None:
-        CoordinationWorkspace.resolve(ctx)
-    return ctx.status()
-
-
-def _resolve(cwd: Path, action: str, mission: str | None, wp: str | None = None) -> Any:
-    if mission is None:
-        raise ContextError(
-            f"{action} needs a mission",
-            code="FEATURE_CONTEXT_UNRESOLVED",
-            next_step="pass --mission <handle>; `spec-kitty status` lists the missions",
-        )
-    return resolve_action_context(cwd=cwd, action=action, mission=mission, wp=wp)
-
+from ._output import emit_json
+from ._runtime import commit_status, guarded, resolve, writable_status
 
 # -- status ------------------------------------------------------------------------
 
@@ -69,7 +42,7 @@ def run_status(cwd: Path, mission: str | None, *, as_json: bool) -> int:
     def body() -> int:
         if mission is None:
             return _print_missions(cwd, as_json=as_json)
-        ctx: MissionExecutionContext = _resolve(cwd, "status", mission)
+        ctx: MissionExecutionContext = resolve(cwd, "status", mission)
         status = ctx.status()
         snapshot, figures = status.snapshot(), status.progress()
         document = {
@@ -140,7 +113,7 @@ def run_context(
     """Every fragment of the resolved context. Writes nothing."""
 
     def body() -> int:
-        ctx: MissionExecutionContext = _resolve(cwd, action, mission, wp)
+        ctx: MissionExecutionContext = resolve(cwd, action, mission, wp)
         document = {
             "action": ctx.action,
             "mission": ctx.mission_dir_name,
@@ -235,7 +208,7 @@ def run_move_task(
     """One lane transition through the status facade."""
 
     def body() -> int:
-        ctx: MissionExecutionContext = _resolve(cwd, "move-task", mission, wp)
+        ctx: MissionExecutionContext = resolve(cwd, "move-task", mission, wp)
         wp_id = wp.strip().upper()
         lane = parse_lane(to)
         evidence = None
@@ -249,11 +222,14 @@ def run_move_task(
             evidence = Evidence(
                 review=ReviewApproval(reviewer=reviewer, verdict="approved", reference=approval_ref)
             )
-        status = _writable_status(ctx)
+        status = writable_status(ctx)
         state = status.snapshot().work_packages.get(wp_id)
         before = state.lane.value if state is not None else None
         event = status.transition(
             wp_id, lane, actor=actor, reason=reason or note, force=force, evidence=evidence
+        )
+        committed = commit_status(
+            ctx, status, f"status: {wp_id} {before or 'genesis'} -> {event.to_lane.value}"
         )
         document = {
             "mission": ctx.mission_dir_name,
@@ -262,6 +238,7 @@ def run_move_task(
             "to_lane": event.to_lane.value,
             "event_id": event.event_id,
             "actor": actor,
+            **committed,
         }
         if as_json:
             emit_json(document)

@@ -177,6 +177,212 @@ def move_task(  # noqa: PLR0917 (typer: one parameter per option)
     )
 
 
+@app.command("init")
+def init(
+    path: Annotated[
+        Path, typer.Argument(help="The repository (created and `git init`-ed when missing).")
+    ] = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Prepare a repository: .kittify/config.yaml, the event-log merge driver, ignored worktrees.
+
+    Idempotent: a second run changes nothing.
+
+    Example: spec-kitty init my-project
+    """
+    from ._planning import run_init
+
+    raise typer.Exit(run_init(path, as_json=as_json))
+
+
+@app.command("plan")
+def plan(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Scaffold plan.md (when missing) and commit the planning artifacts to the target.
+
+    Example: spec-kitty plan --mission 01KTPKST
+    """
+    from ._planning import run_scaffold
+
+    raise typer.Exit(run_scaffold(Path.cwd(), mission, "plan", as_json=as_json))
+
+
+@app.command("tasks")
+def tasks(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Scaffold tasks.md (when missing) and commit the planning artifacts to the target.
+
+    Example: spec-kitty tasks --mission 01KTPKST
+    """
+    from ._planning import run_scaffold
+
+    raise typer.Exit(run_scaffold(Path.cwd(), mission, "tasks", as_json=as_json))
+
+
+@app.command("finalize-tasks")
+def finalize_tasks(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Turn tasks.md into tasks/WPxx-*.md and lanes.json, commit, seed every WP as planned.
+
+    Example: spec-kitty finalize-tasks --mission 01KTPKST --json
+    """
+    from ._planning import run_finalize_tasks
+
+    raise typer.Exit(run_finalize_tasks(Path.cwd(), mission, as_json=as_json))
+
+
+@app.command("record-analysis")
+def record_analysis(
+    input_file: Annotated[
+        str, typer.Option("--input-file", help="The analysis report file, or - for stdin.")
+    ],
+    mission: MissionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record analysis-report.md, keyed to the sha256 of spec.md, plan.md and tasks.md.
+
+    Example: spec-kitty record-analysis --mission 01KTPKST --input-file report.md
+    """
+    from ._planning import run_record_analysis
+
+    raise typer.Exit(run_record_analysis(Path.cwd(), mission, input_file, as_json=as_json))
+
+
+@app.command("analyze")
+def analyze(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Say whether the recorded analysis is stale (spec, plan or tasks changed since).
+
+    Example: spec-kitty analyze --mission 01KTPKST --json
+    """
+    from ._planning import run_analyze
+
+    raise typer.Exit(run_analyze(Path.cwd(), mission, as_json=as_json))
+
+
+@app.command("implement")
+def implement(
+    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
+    mission: MissionOption = None,
+    agent: Annotated[
+        str, typer.Option("--agent", envvar="SPEC_KITTY_ACTOR", help="Who implements it.")
+    ] = "user",
+    as_json: JsonOption = False,
+) -> None:
+    """Start a work package: planning committed, lane worktree ready, claimed, in progress.
+
+    Example: spec-kitty implement WP01 --mission 01KTPKST --agent claude
+    """
+    from ._work import run_implement
+
+    raise typer.Exit(run_implement(Path.cwd(), wp, mission, agent, as_json=as_json))
+
+
+@app.command("review")
+def review(  # noqa: PLR0917 (typer: one parameter per option)
+    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
+    mission: MissionOption = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Approve the work.")] = False,
+    reject: Annotated[
+        bool, typer.Option("--reject", help="Send it back to planned with feedback.")
+    ] = False,
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", envvar="SPEC_KITTY_ACTOR", help="Who reviews.")
+    ] = "user",
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Where the review lives, e.g. PR#12.")
+    ] = None,
+    feedback_file: Annotated[
+        Path | None, typer.Option("--feedback-file", help="What must change (with --reject).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Review a work package: for_review -> in_review -> approved, or back to planned.
+
+    Example: spec-kitty review WP01 --mission 01KTPKST --approve --reviewer alice --reference PR#12
+    """
+    from ._work import run_review
+
+    raise typer.Exit(
+        run_review(
+            Path.cwd(),
+            wp,
+            mission,
+            approve=approve,
+            reject=reject,
+            reviewer=reviewer,
+            reference=reference,
+            feedback_file=feedback_file,
+            as_json=as_json,
+        )
+    )
+
+
+@app.command("merge")
+def merge(
+    mission: MissionOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue a merge that stopped.")
+    ] = False,
+    abort: Annotated[
+        bool, typer.Option("--abort", help="Give up a merge; the target goes back.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Merge every lane into the target in dependency order; approved work becomes done.
+
+    Example: spec-kitty merge --mission 01KTPKST --dry-run
+    """
+    from ._merge import run_merge
+
+    raise typer.Exit(
+        run_merge(Path.cwd(), mission, dry_run=dry_run, resume=resume, abort=abort, as_json=as_json)
+    )
+
+
+@app.command("accept")
+def accept(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Check a mission is finished: every WP done, planning committed, no merge under way.
+
+    Example: spec-kitty accept --mission 01KTPKST
+    """
+    from ._merge import run_accept
+
+    raise typer.Exit(run_accept(Path.cwd(), mission, as_json=as_json))
+
+
+@app.command("retrospect")
+def retrospect(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Write and commit the mission's retrospective.yaml (tracked in kitty-specs/).
+
+    Example: spec-kitty retrospect --mission 01KTPKST
+    """
+    from ._merge import run_retrospect
+
+    raise typer.Exit(run_retrospect(Path.cwd(), mission, as_json=as_json))
+
+
+@app.command("doctor")
+def doctor(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Check missions: event logs, status.json drift, stale claims, orphan worktrees.
+
+    Writes nothing. Exits 1 when it finds an error.
+
+    Example: spec-kitty doctor --json
+    """
+    from ._doctor import run_doctor
+
+    raise typer.Exit(run_doctor(Path.cwd(), mission, as_json=as_json))
+
+
+@app.command("materialize")
+def materialize(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Write status.json from the event log (refused while a git operation is in progress).
+
+    Example: spec-kitty materialize --mission 01KTPKST
+    """
+    from ._doctor import run_materialize
+
+    raise typer.Exit(run_materialize(Path.cwd(), mission, as_json=as_json))
+
+
 @app.command("board", hidden=True)
 def board(
     mission_dir: Annotated[

@@ -1,0 +1,202 @@
+"""``doctor`` (read-only health check) and ``materialize`` (write ``status.json``).
+
+``doctor`` never writes: for each mission it resolves the context, reads the
+event log, compares the committed ``status.json`` with the log's reduction,
+looks for claims nobody has touched in a week and for worktrees that no lane
+owns. Errors make it exit 1; warnings do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress as Bar
+
+from mission_context import (
+    Git,
+    MissionExecutionContext,
+    list_missions,
+    resolve_action_context,
+)
+from mission_status import (
+    STATUS_FILENAME,
+    Lane,
+    MissionStatusError,
+    materialize_snapshot,
+    render_status_json,
+)
+
+from ._output import emit_json
+from ._runtime import console, guarded, resolve, say
+
+STALE_CLAIM = timedelta(days=7)
+_CLAIMS = frozenset({Lane.CLAIMED, Lane.IN_PROGRESS})
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: str  # "error" | "warning"
+    code: str
+    message: str
+    next_step: str
+
+
+def _check_mission(cwd: Path, name: str, worktrees: list[Path], now: datetime) -> list[Finding]:
+    try:
+        ctx = resolve_action_context(cwd=cwd, action="doctor", mission=name)
+        snapshot = materialize_snapshot(ctx.status_surface.read_dir)
+    except MissionStatusError as err:
+        return [Finding("error", err.code, err.message, err.next_step)]
+    findings = []
+    view = ctx.status_surface.read_dir / STATUS_FILENAME
+    if view.is_file() and view.read_text(encoding="utf-8") != render_status_json(snapshot):
+        findings.append(
+            Finding(
+                "warning",
+                "STATUS_JSON_DRIFT",
+                f"{view} differs from what the event log says",
+                f"spec-kitty materialize --mission {ctx.identity.mid8}",
+            )
+        )
+    for wp_id, state in sorted(snapshot.work_packages.items()):
+        if state.lane in _CLAIMS and state.last_transition_at:
+            try:
+                since = datetime.fromisoformat(state.last_transition_at.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if now - since > STALE_CLAIM:
+                findings.append(
+                    Finding(
+                        "warning",
+                        "STALE_CLAIM",
+                        f"{wp_id} has been {state.lane.value} by {state.actor or 'someone'} "
+                        f"since {state.last_transition_at}",
+                        f"check with {state.actor or 'its agent'}, or "
+                        f"`spec-kitty move-task {wp_id} --to planned --note <why>`",
+                    )
+                )
+    findings += _orphans(ctx, worktrees)
+    return findings
+
+
+def _orphans(ctx: MissionExecutionContext, worktrees: list[Path]) -> list[Finding]:
+    """Worktrees named after this mission that no lane, coordination or merge owns."""
+    known = {ctx.lane_worktree(plan.lane_id) for plan in ctx.lanes()}
+    if ctx.workspace.coord_worktree is not None:
+        known.add(ctx.workspace.coord_worktree)
+    parent = ctx.lane_worktree("x").parent
+    prefix = f"{ctx.mission_dir_name}-"
+    return [
+        Finding(
+            "warning",
+            "ORPHAN_WORKTREE",
+            f"{path} belongs to {ctx.mission_dir_name} but to none of its lanes"
+            + ("" if path.exists() else " (its directory is gone)"),
+            f"`git worktree remove --force {path}` once nothing in it is needed"
+            if path.exists()
+            else "`git worktree prune`",
+        )
+        for path in worktrees
+        if path.parent == parent
+        and path.name.startswith(prefix)
+        and path not in known
+        and not path.name.endswith("-merge")
+    ]
+
+
+def _registered_worktrees(root: Path) -> list[Path]:
+    text = Git(root).out("worktree", "list", "--porcelain")
+    return [
+        Path(line[len("worktree ") :]) for line in text.splitlines() if line.startswith("worktree ")
+    ]
+
+
+def run_doctor(cwd: Path, mission: str | None, *, as_json: bool) -> int:
+    """Check one mission (or all); exit 1 when any error is found."""
+
+    def body() -> int:
+        if mission is not None:
+            names = [resolve(cwd, "doctor", mission).mission_dir_name]
+        else:
+            names = list_missions(cwd=cwd)
+        root = Path(cwd)
+        worktrees = _registered_worktrees(root)
+        driver = (
+            Git(root)
+            .run("config", "--get", "merge.spec-kitty-events.driver", ok_codes=(0, 1))
+            .stdout.strip()
+        )
+        now = datetime.now(UTC)
+        report: dict[str, list[Finding]] = {}
+        with Bar(console=console(), transient=True, disable=as_json or len(names) < 20) as bar:
+            task = bar.add_task("checking missions", total=len(names))
+            for name in names:
+                report[name] = _check_mission(cwd, name, worktrees, now)
+                bar.advance(task)
+        repository = []
+        if not driver:
+            repository.append(
+                Finding(
+                    "warning",
+                    "MERGE_DRIVER_MISSING",
+                    "the event-log merge driver is not configured: git would conflict on logs",
+                    "spec-kitty init",
+                )
+            )
+        return _render(report, repository, as_json=as_json)
+
+    return guarded(as_json, body)
+
+
+def _render(report: dict[str, list[Finding]], repository: list[Finding], *, as_json: bool) -> int:
+    every = [f for findings in report.values() for f in findings] + repository
+    errors = sum(f.severity == "error" for f in every)
+    warnings = len(every) - errors
+    if as_json:
+        document: dict[str, Any] = {
+            "missions": [
+                {"mission": name, "findings": [_plain(f) for f in findings]}
+                for name, findings in report.items()
+            ],
+            "repository": [_plain(f) for f in repository],
+            "summary": {"missions": len(report), "errors": errors, "warnings": warnings},
+        }
+        emit_json(document)
+    else:
+        for name, findings in [*report.items(), ("repository", repository)]:
+            for f in findings:
+                say(f"{f.severity}[{f.code}] {name}: {f.message} (next: {f.next_step})")
+        say(f"{len(report)} missions checked: {errors} errors, {warnings} warnings.")
+    return 1 if errors else 0
+
+
+def _plain(finding: Finding) -> dict[str, str]:
+    return {
+        "severity": finding.severity,
+        "code": finding.code,
+        "message": finding.message,
+        "next_step": finding.next_step,
+    }
+
+
+def run_materialize(cwd: Path, mission: str | None, *, as_json: bool) -> int:
+    """Write ``status.json`` from the log (refused during a git operation)."""
+
+    def body() -> int:
+        ctx = resolve(cwd, "materialize", mission)
+        done = ctx.status().materialize()
+        document = {
+            "mission": ctx.mission_dir_name,
+            "path": str(done.path),
+            "written": done.written,
+        }
+        if as_json:
+            emit_json(document)
+        else:
+            say(f"{'Wrote' if done.written else 'Already current:'} {done.path}")
+        return 0
+
+    return guarded(as_json, body)

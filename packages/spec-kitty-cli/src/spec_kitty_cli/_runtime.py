@@ -1,0 +1,108 @@
+"""What every mission command shares: resolve once, write status through the facade, commit.
+
+Status writes go through :class:`mission_status.MissionStatus` on the context's
+status surface, then the log and ``status.json`` are committed to the
+context's destination ref (the coordination branch, or the target branch),
+so no command leaves tracked status files modified behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from mission_context import (
+    CommitResult,
+    ContextError,
+    CoordinationWorkspace,
+    MissionExecutionContext,
+    commit_to,
+    resolve_action_context,
+)
+from mission_status import MissionStatus, MissionStatusError
+
+from ._output import report_error
+
+
+def guarded(as_json: bool, body: Callable[[], int]) -> int:
+    """Run ``body``; render our structured errors instead of a traceback."""
+    try:
+        return body()
+    except MissionStatusError as err:
+        return report_error(err, as_json=as_json)
+
+
+def console() -> Console:
+    """A console for people: no guessing at syntax highlighting, long paths never split."""
+    return Console(highlight=False, soft_wrap=True)
+
+
+def say(*lines: str) -> None:
+    """Print plain lines (no markup interpretation) for people."""
+    out = console()
+    for line in lines:
+        out.print(Text(line))
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (stdout stays one JSON document with ``--json``)."""
+    Console(stderr=True, highlight=False).print(Text(f"warning: {message}", style="yellow"))
+
+
+def resolve(
+    cwd: Path, action: str, mission: str | None, wp: str | None = None
+) -> MissionExecutionContext:
+    """The one context of this command; ``--mission`` is required."""
+    if mission is None:
+        raise ContextError(
+            f"{action} needs a mission",
+            code="FEATURE_CONTEXT_UNRESOLVED",
+            next_step="pass --mission <handle>; `spec-kitty status` lists the missions",
+        )
+    return resolve_action_context(cwd=cwd, action=action, mission=mission, wp=wp)
+
+
+def writable_status(ctx: MissionExecutionContext) -> MissionStatus:
+    """The status of ``ctx`` for a write: a coord mission's worktree is made if missing."""
+    if ctx.branch_ref.coordination_branch is not None:
+        CoordinationWorkspace.resolve(ctx)
+    return ctx.status()
+
+
+def commit_status(
+    ctx: MissionExecutionContext, status: MissionStatus, message: str
+) -> dict[str, Any]:
+    """Commit the log and ``status.json`` to the destination ref.
+
+    The transition is already durable in the log; a commit that cannot be made now
+    (a rebase in progress, say) is a warning, and the next status write commits it.
+    Returns ``{"commit": sha | None, "warning": str | None}`` for reports.
+    """
+    try:
+        made = commit_to(
+            ctx.branch_ref.destination_ref,
+            status.files(),
+            message,
+            cwd=ctx.workspace.primary_root,
+        )
+    except MissionStatusError as err:
+        warning = f"recorded but not committed: {err.message} (next: {err.next_step})"
+        warn(warning)
+        return {"commit": None, "warning": warning}
+    return {"commit": made.sha if made else None, "warning": None}
+
+
+def commit_files(
+    ctx: MissionExecutionContext, paths: Iterable[Path], message: str
+) -> CommitResult | None:
+    """Commit planning files to the placement ref (the target branch)."""
+    return commit_to(
+        ctx.artifact_placement.placement_ref,
+        list(paths),
+        message,
+        cwd=ctx.workspace.primary_root,
+    )

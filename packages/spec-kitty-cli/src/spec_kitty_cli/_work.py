@@ -1,0 +1,278 @@
+"""Work on one work package: ``implement`` and ``review``.
+
+``implement`` commits outstanding planning artifacts to the placement ref
+first, so a lane branch made from the target always has them (no command ever
+stalls on planning files split between branches), then creates or reuses the
+lane worktree and claims the WP. ``review`` walks ``for_review -> in_review``
+and then to ``approved`` (with evidence) or back to ``planned`` (with feedback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mission_context import ContextError, Git, LaneWorkspace, MissionExecutionContext
+from mission_status import (
+    Evidence,
+    Lane,
+    MissionStatus,
+    ReviewApproval,
+    ReviewResult,
+    StatusSnapshot,
+)
+
+from ._output import emit_json
+from ._planning import commit_planning
+from ._runtime import commit_status, guarded, resolve, say, writable_status
+
+_READY = frozenset({Lane.APPROVED, Lane.DONE})
+
+
+def wp_front_matter(ctx: MissionExecutionContext, wp_id: str) -> dict[str, Any]:
+    """The front matter of ``tasks/<wp_id>-*.md`` ({} when there is no WP file)."""
+    from ._tasks_md import read_front_matter
+
+    for path in sorted(ctx.prompt_source.prompt_source_dir.glob(f"{wp_id}-*.md")):
+        return read_front_matter(path.read_text(encoding="utf-8"), source=str(path))
+    return {}
+
+
+def _seeded_state(status: MissionStatus, ctx: MissionExecutionContext, wp_id: str) -> Lane:
+    state = status.snapshot().work_packages.get(wp_id)
+    if state is None:
+        raise ContextError(
+            f"{wp_id} of {ctx.mission_dir_name} has no status yet",
+            code="WORK_PACKAGE_NOT_FOUND",
+            next_step=f"run `spec-kitty finalize-tasks --mission {ctx.identity.mid8}` to seed it",
+        )
+    return state.lane
+
+
+def _unready_dependencies(
+    ctx: MissionExecutionContext, wp_id: str, snapshot: StatusSnapshot
+) -> list[str]:
+    dependencies = wp_front_matter(ctx, wp_id).get("dependencies") or []
+    unready = []
+    for dependency in dependencies:
+        state = snapshot.work_packages.get(str(dependency))
+        if state is None or state.lane not in _READY:
+            lane = state.lane.value if state is not None else "unknown"
+            unready.append(f"{dependency} ({lane})")
+    return unready
+
+
+# -- implement -------------------------------------------------------------------------
+
+
+def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_json: bool) -> int:
+    """Planning committed, lane worktree ready, WP claimed and in progress."""
+
+    def body() -> int:
+        wp_id = wp.strip().upper()
+        ctx = resolve(cwd, "implement", mission, wp_id)
+        status = writable_status(ctx)
+        lane = _seeded_state(status, ctx, wp_id)
+        unready = _unready_dependencies(ctx, wp_id, status.snapshot())
+        if unready:
+            raise ContextError(
+                f"{wp_id} depends on work that is not approved yet: {', '.join(unready)}",
+                code="DEPENDENCIES_NOT_READY",
+                next_step="finish and approve those work packages first (`spec-kitty status`)",
+            )
+        current = status.snapshot().work_packages[wp_id]
+        if lane is Lane.IN_PROGRESS and current.actor not in (agent, ""):
+            raise ContextError(
+                f"{wp_id} is in progress by {current.actor}",
+                code="WORK_PACKAGE_CLAIMED",
+                next_step=f"coordinate with {current.actor}, or move it back with "
+                f"`spec-kitty move-task {wp_id} --to planned --note <why>`",
+            )
+        if lane not in (Lane.PLANNED, Lane.CLAIMED, Lane.IN_PROGRESS):
+            raise ContextError(
+                f"{wp_id} is {lane.value}: only planned or claimed work can be implemented",
+                code="WORK_PACKAGE_NOT_IMPLEMENTABLE",
+                next_step="see `spec-kitty status`; a rejected review returns it to planned",
+            )
+        planning = commit_planning(ctx, f"implement {wp_id}: planning artifacts")
+        workspace, branch, lane_id, created = _workspace(ctx)
+        moves = []
+        if lane is Lane.PLANNED:
+            status.transition(wp_id, Lane.CLAIMED, actor=agent, policy_metadata={"agent": agent})
+            moves.append("claimed")
+        if lane is not Lane.IN_PROGRESS:
+            status.transition(wp_id, Lane.IN_PROGRESS, actor=agent)
+            moves.append("in_progress")
+        committed = (
+            commit_status(ctx, status, f"status: {wp_id} -> in_progress ({agent})")
+            if moves
+            else {"commit": None, "warning": None}
+        )
+        document = {
+            "wp_id": wp_id,
+            "lane_id": lane_id,
+            "workspace_path": str(workspace),
+            "branch_name": branch,
+            "workspace_created": created,
+            "from_lane": lane.value,
+            "to_lane": Lane.IN_PROGRESS.value,
+            "planning_commit": planning,
+            **committed,
+        }
+        if as_json:
+            emit_json(document)
+            return 0
+        say(f"{wp_id}: {lane.value} -> in_progress ({agent})")
+        say(f"  {'created' if created else 'workspace'} {workspace} on {branch}")
+        say(f"Next: work in {workspace}, then `spec-kitty move-task {wp_id} --to for_review`")
+        return 0
+
+    return guarded(as_json, body)
+
+
+def _workspace(ctx: MissionExecutionContext) -> tuple[Path, str, str | None, bool]:
+    """(path, branch, lane id, created) where the WP's code is written."""
+    target = ctx.branch_ref.target_branch
+    if ctx.lane is None or not ctx.topology.uses_lanes:
+        return ctx.workspace.primary_root, target, None, False
+    lane = LaneWorkspace.resolve(ctx, start_point=f"refs/heads/{target}")
+    if lane.created:
+        _merge_dependency_lanes(ctx, lane)
+    return lane.path, lane.branch, lane.lane_id, lane.created
+
+
+def _merge_dependency_lanes(ctx: MissionExecutionContext, lane: LaneWorkspace) -> None:
+    """Bring the work of the lanes this one depends on into a new lane branch.
+
+    A dependency lane already merged (its branch removed) is in the target,
+    which the new branch started from.
+    """
+    plans = {plan.lane_id: plan for plan in ctx.lanes()}
+    plan = plans.get(lane.lane_id)
+    git = Git(lane.path)
+    for dependency in plan.depends_on_lanes if plan else ():
+        branch = ctx.lane_branch(dependency)
+        exists = git.run(
+            "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", ok_codes=(0, 1)
+        )
+        if exists.returncode == 0:
+            git.run(
+                "merge", "--no-edit", "--quiet", branch,
+                next_step=f"resolve the conflicts in {lane.path}, commit, and re-run implement",
+            )  # fmt: skip
+
+
+# -- review ----------------------------------------------------------------------------
+
+
+def run_review(
+    cwd: Path,
+    wp: str,
+    mission: str | None,
+    *,
+    approve: bool,
+    reject: bool,
+    reviewer: str,
+    reference: str | None,
+    feedback_file: Path | None,
+    as_json: bool,
+) -> int:
+    """for_review -> in_review -> approved, or back to planned with the feedback recorded."""
+
+    def body() -> int:
+        feedback = _check_review_arguments(approve, reject, reference, feedback_file)
+        wp_id = wp.strip().upper()
+        ctx = resolve(cwd, "review", mission, wp_id)
+        status = writable_status(ctx)
+        lane = _seeded_state(status, ctx, wp_id)
+        if lane not in (Lane.FOR_REVIEW, Lane.IN_REVIEW):
+            raise ContextError(
+                f"{wp_id} is {lane.value}, not waiting for review",
+                code="WORK_PACKAGE_NOT_IN_REVIEW",
+                next_step=f"move it first: `spec-kitty move-task {wp_id} --to for_review`",
+            )
+        if lane is Lane.FOR_REVIEW:
+            status.transition(wp_id, Lane.IN_REVIEW, actor=reviewer)
+        if approve:
+            assert reference is not None  # checked above
+            result = ReviewResult(reviewer=reviewer, verdict="approved", reference=reference)
+            evidence = Evidence(
+                review=ReviewApproval(reviewer=reviewer, verdict="approved", reference=reference)
+            )
+            status.transition(
+                wp_id, Lane.APPROVED, actor=reviewer, review_result=result, evidence=evidence
+            )
+            to = Lane.APPROVED
+        else:
+            assert feedback_file is not None
+            assert feedback is not None
+            status.annotate(wp_id, actor=reviewer, note=f"review feedback:\n{feedback}")
+            result = ReviewResult(
+                reviewer=reviewer,
+                verdict="changes_requested",
+                reference=reference or f"feedback:{feedback_file.name}",
+                feedback_path=str(feedback_file),
+            )
+            status.transition(
+                wp_id, Lane.PLANNED, actor=reviewer, reason="changes requested",
+                review_result=result,
+            )  # fmt: skip
+            to = Lane.PLANNED
+        committed = commit_status(ctx, status, f"status: review {wp_id} -> {to.value}")
+        document = {
+            "wp_id": wp_id,
+            "from_lane": lane.value,
+            "to_lane": to.value,
+            "verdict": result.verdict,
+            "reviewer": reviewer,
+            "reference": result.reference,
+            **committed,
+        }
+        if as_json:
+            emit_json(document)
+        else:
+            say(f"{wp_id}: {lane.value} -> {to.value} ({result.verdict} by {reviewer})")
+        return 0
+
+    return guarded(as_json, body)
+
+
+def _check_review_arguments(
+    approve: bool, reject: bool, reference: str | None, feedback_file: Path | None
+) -> str | None:
+    """Validate the flag combination; the feedback text for a rejection."""
+    if approve == reject:
+        raise ContextError(
+            "pass exactly one of --approve and --reject",
+            code="INVALID_ARGUMENTS",
+            next_step="--approve --reviewer R --reference X, or --reject --feedback-file F",
+        )
+    if approve:
+        if not reference:
+            raise ContextError(
+                "--approve needs --reference (where the review lives, e.g. PR#12)",
+                code="INVALID_ARGUMENTS",
+                next_step="add --reference <link or id>",
+            )
+        return None
+    if feedback_file is None:
+        raise ContextError(
+            "--reject needs --feedback-file with what to change",
+            code="INVALID_ARGUMENTS",
+            next_step="write the feedback to a file and pass --feedback-file <file>",
+        )
+    try:
+        text = feedback_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContextError(
+            f"{feedback_file} does not exist",
+            code="FEEDBACK_FILE_NOT_FOUND",
+            next_step="pass an existing feedback file",
+        ) from None
+    if not text.strip():
+        raise ContextError(
+            f"{feedback_file} is empty",
+            code="INVALID_ARGUMENTS",
+            next_step="write what must change into the feedback file",
+        )
+    return text.strip()
