@@ -79,6 +79,13 @@ def test_the_whole_lifecycle_leaves_the_primary_checkout_clean(
     finalized = finalize(root, mid8, mission_dir)
     assert finalized["seeded"] == ["WP01", "WP02", "WP03"]
     assert board(root, mid8) == {"WP01": "planned", "WP02": "planned", "WP03": "planned"}
+    titled = ok_json(root, "status", "--mission", mid8)["work_packages"]
+    assert {wp: entry["title"] for wp, entry in titled.items()} == {
+        "WP01": "Core model", "WP02": "Board view", "WP03": "Guide",
+    }  # fmt: skip
+    people = cli(root, "status", "--mission", mid8)
+    assert "WP02 Board view" in people.stdout
+    assert "0/3 work packages done" in people.stdout
     lanes = json.loads((mission_dir / "lanes.json").read_text())
     for required in ("mission_slug", "mission_id", "mission_branch", "target_branch",
                      "computed_at", "computed_from"):  # fmt: skip

@@ -37,8 +37,34 @@ def run_board(mission_dir: Path, *, as_json: bool) -> int:
     return 0
 
 
-def board_document(slug: str, snapshot: StatusSnapshot, figures: Progress) -> dict[str, Any]:
-    """The ``--json`` document: slug, lane summary, each WP's lane/actor/time, progress."""
+def wp_titles(tasks_dir: Path) -> dict[str, str]:
+    """Each WP's title from the front matter of ``tasks_dir/WPxx-*.md`` (missing ones left out)."""
+    from ._tasks_md import wp_title
+
+    titles: dict[str, str] = {}
+    try:
+        files = sorted(tasks_dir.glob("WP*.md"))
+    except OSError:
+        return titles
+    for path in files:
+        wp_id = path.name.split("-", 1)[0]
+        try:
+            title = wp_title(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if title and wp_id not in titles:
+            titles[wp_id] = title
+    return titles
+
+
+def board_document(
+    slug: str,
+    snapshot: StatusSnapshot,
+    figures: Progress,
+    titles: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` document: slug, lane summary, each WP's lane/actor/time/title, progress."""
+    titles = titles or {}
     return {
         "mission_slug": slug,
         "summary": dict(snapshot.summary),
@@ -47,6 +73,7 @@ def board_document(slug: str, snapshot: StatusSnapshot, figures: Progress) -> di
                 "lane": state.lane.value,
                 "actor": state.actor,
                 "last_transition_at": state.last_transition_at,
+                "title": titles.get(wp_id),
             }
             for wp_id, state in sorted(snapshot.work_packages.items())
         },
@@ -57,13 +84,20 @@ def board_document(slug: str, snapshot: StatusSnapshot, figures: Progress) -> di
     }
 
 
-def print_board(slug: str, snapshot: StatusSnapshot, figures: Progress) -> None:
+def print_board(
+    slug: str,
+    snapshot: StatusSnapshot,
+    figures: Progress,
+    titles: dict[str, str] | None = None,
+) -> None:
     console = Console(highlight=False)
+    titles = titles or {}
     by_lane: dict[str, list[str]] = {lane.value: [] for lane in DISPLAY_LANES}
     off_board: list[str] = []
     for wp_id, state in sorted(snapshot.work_packages.items()):
         if state.lane.value in by_lane:
-            by_lane[state.lane.value].append(wp_id)
+            title = titles.get(wp_id)
+            by_lane[state.lane.value].append(f"{wp_id} {title}" if title else wp_id)
         else:
             # e.g. a WP that only has annotations: say so rather than drop it silently.
             off_board.append(f"{wp_id} ({state.lane.value})")
@@ -80,7 +114,7 @@ def print_board(slug: str, snapshot: StatusSnapshot, figures: Progress) -> None:
         table.add_column("lane", no_wrap=True)
         table.add_column("work packages")
         for lane in DISPLAY_LANES:
-            table.add_row(lane.value, Text(" ".join(by_lane[lane.value])))
+            table.add_row(lane.value, Text(", ".join(by_lane[lane.value])))
     console.print(table)
     if off_board:
         console.print(Text("Not on the board: " + ", ".join(off_board)))

@@ -29,7 +29,7 @@ from mission_status import (
     parse_lane,
 )
 
-from ._board import board_document, print_board
+from ._board import board_document, print_board, wp_titles
 from ._output import emit_json
 from ._runtime import commit_status, guarded, resolve, writable_status
 
@@ -45,15 +45,16 @@ def run_status(cwd: Path, mission: str | None, *, as_json: bool) -> int:
         ctx: MissionExecutionContext = resolve(cwd, "status", mission)
         status = ctx.status()
         snapshot, figures = status.snapshot(), status.progress()
+        titles = wp_titles(ctx.prompt_source.prompt_source_dir)
         document = {
             "mission_slug": ctx.identity.mission_slug,
             "mission_id": ctx.identity.mission_id,
-            **board_document(ctx.identity.mission_slug, snapshot, figures),
+            **board_document(ctx.identity.mission_slug, snapshot, figures, titles),
         }
         if as_json:
             emit_json(document)
         else:
-            print_board(ctx.identity.mission_slug, snapshot, figures)
+            print_board(ctx.identity.mission_slug, snapshot, figures, titles)
         return 0
 
     return guarded(as_json, body)
