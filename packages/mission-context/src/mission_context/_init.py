@@ -80,13 +80,18 @@ def init_repository(
         )
         if wrote
     ]
-    driver_changed = _configure_driver(Git(root, env), driver_command)
+    git = Git(root, env)
+    driver_changed = _configure_driver(git, driver_command)
     branch = Refs(root, dirs.common_dir, env).worktrees()[0].branch
+    # What this run wrote, and what an earlier, interrupted run wrote but never committed
+    # (a file the user already committed and then edited is theirs: never swept in).
+    uncommitted = _untracked(git, [CONFIG_PATH, ".gitattributes", ".gitignore"])
+    to_commit = sorted(set(changed) | uncommitted)
     commit = None
-    if changed and branch is not None:
+    if to_commit and branch is not None:
         commit = commit_to(
             CommitTarget(branch, "target"),
-            [root / name for name in changed],
+            [root / name for name in to_commit],
             "spec-kitty init",
             cwd=root,
             env=env,
@@ -99,6 +104,15 @@ def init_repository(
         commit=commit,
         branch=branch,
     )
+
+
+def _untracked(git: Git, names: list[str]) -> set[str]:
+    """Those of ``names`` that exist but are not in git's index."""
+    existing = [name for name in names if (git.cwd / name).is_file()]
+    if not existing:
+        return set()
+    tracked = git.out("ls-files", "--", *existing).splitlines()
+    return set(existing) - set(tracked)
 
 
 def _write_if_missing(path: Path, text: str) -> bool:

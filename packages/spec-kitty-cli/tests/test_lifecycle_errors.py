@@ -1,0 +1,121 @@
+"""Bad input to the lifecycle commands: a stable code, a next step, the contract's exit code.
+
+Never a traceback, and nothing in the repository changes (every file and every
+ref is compared before and after).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_support import TASKS_MD, cli, git, ok_json, tree_digest
+
+
+@pytest.fixture
+def mission(repo: Path) -> tuple[Path, str, Path]:
+    ok_json(repo, "init")
+    made = ok_json(repo, "specify", "Errors", "--topology", "lanes")
+    return repo, str(made["mid8"]), Path(str(made["feature_dir"]))
+
+
+def _refs(root: Path) -> str:
+    return git(root, "for-each-ref", "--format=%(refname) %(objectname)")
+
+
+def _assert_refused(root: Path, args: list[str], code: str, exit_code: int) -> str:
+    before, refs = tree_digest(root), _refs(root)
+    plain = cli(root, *args)
+    assert plain.returncode == exit_code, plain.stdout + plain.stderr
+    assert plain.stdout == ""
+    assert len(plain.stderr.splitlines()) == 1, plain.stderr
+    assert plain.stderr.startswith(f"error[{code}]:"), plain.stderr
+    assert "(next: " in plain.stderr
+    as_json = cli(root, *args, "--json")
+    assert as_json.returncode == exit_code
+    error = json.loads(as_json.stdout)["error"]
+    assert error["code"] == code
+    assert error["next_step"]
+    assert "Traceback" not in plain.stderr + as_json.stderr
+    assert tree_digest(root) == before
+    assert _refs(root) == refs
+    return plain.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "exit_code"),
+    [
+        (["finalize-tasks"], "TASKS_NOT_FOUND", 3),
+        (["analyze"], "ANALYSIS_NOT_FOUND", 3),
+        (["record-analysis", "--input-file", "/nonexistent/report.md"], "INPUT_FILE_NOT_FOUND", 3),
+        (["implement", "WP09", "--agent", "a"], "WORK_PACKAGE_UNRESOLVED", 3),
+        (["merge", "--resume"], "MERGE_STATE_NOT_FOUND", 3),
+        (["merge", "--resume", "--abort"], "INVALID_ARGUMENTS", 2),
+        (["merge"], "MERGE_NOT_READY", 1),
+        (["review", "WP01", "--approve", "--reject"], "INVALID_ARGUMENTS", 2),
+        (["review", "WP01", "--approve"], "INVALID_ARGUMENTS", 2),
+        (["review", "WP01", "--reject"], "INVALID_ARGUMENTS", 2),
+        (["review", "WP01", "--reject", "--feedback-file", "/nope"], "FEEDBACK_FILE_NOT_FOUND", 3),
+    ],
+)
+def test_refusals_before_any_work(
+    mission: tuple[Path, str, Path], args: list[str], code: str, exit_code: int
+) -> None:
+    root, mid8, _ = mission
+    _assert_refused(root, [*args, "--mission", mid8], code, exit_code)
+
+
+def test_a_broken_tasks_md_names_the_line(mission: tuple[Path, str, Path]) -> None:
+    root, mid8, mission_dir = mission
+    (mission_dir / "tasks.md").write_text(TASKS_MD.replace("Depends on WP01", "Depends on WP07"))
+    message = _assert_refused(root, ["finalize-tasks", "--mission", mid8], "TASKS_INVALID", 1)
+    assert "tasks.md:" in message
+    assert "WP07" in message
+    assert not (mission_dir / "lanes.json").exists()
+
+
+def test_review_of_work_not_submitted_is_refused(mission: tuple[Path, str, Path]) -> None:
+    root, mid8, mission_dir = mission
+    (mission_dir / "tasks.md").write_text(TASKS_MD)
+    ok_json(root, "finalize-tasks", "--mission", mid8)
+    args = ["review", "WP01", "--mission", mid8, "--approve", "--reference", "PR#1"]
+    _assert_refused(root, args, "WORK_PACKAGE_NOT_IN_REVIEW", 1)
+    ok_json(root, "implement", "WP01", "--mission", mid8, "--agent", "claude")
+    taken = ["implement", "WP01", "--mission", mid8, "--agent", "codex"]
+    _assert_refused(root, taken, "WORK_PACKAGE_CLAIMED", 1)
+
+
+def test_materialize_is_refused_during_a_git_operation(mission: tuple[Path, str, Path]) -> None:
+    root, mid8, mission_dir = mission
+    (mission_dir / "tasks.md").write_text(TASKS_MD)
+    ok_json(root, "finalize-tasks", "--mission", mid8)
+    (mission_dir / "status.json").unlink()
+    (root / ".git" / "rebase-merge").mkdir()  # what git leaves while a rebase stops
+    try:
+        _assert_refused(root, ["materialize", "--mission", mid8], "GIT_OPERATION_IN_PROGRESS", 1)
+    finally:
+        (root / ".git" / "rebase-merge").rmdir()
+    written = ok_json(root, "materialize", "--mission", mid8)
+    assert written["written"] is True
+    assert json.loads((mission_dir / "status.json").read_text())["summary"]["planned"] == 3
+    assert ok_json(root, "materialize", "--mission", mid8)["written"] is False
+
+
+def test_doctor_reports_drift_and_a_broken_log(mission: tuple[Path, str, Path]) -> None:
+    root, mid8, mission_dir = mission
+    (mission_dir / "tasks.md").write_text(TASKS_MD)
+    ok_json(root, "finalize-tasks", "--mission", mid8)
+    healthy = ok_json(root, "doctor")
+    assert healthy["summary"] == {"missions": 1, "errors": 0, "warnings": 0}
+    view = mission_dir / "status.json"
+    view.write_text(view.read_text().replace('"planned": 3', '"planned": 2'))
+    drift = ok_json(root, "doctor", "--mission", mid8)["missions"][0]["findings"]
+    assert [f["code"] for f in drift] == ["STATUS_JSON_DRIFT"]
+    with (mission_dir / "status.events.jsonl").open("a") as handle:
+        handle.write("{not json\n")
+    broken = cli(root, "doctor", "--json")
+    assert broken.returncode == 1
+    findings = json.loads(broken.stdout)["missions"][0]["findings"]
+    assert findings[0]["severity"] == "error"
+    assert findings[0]["code"].startswith("EVENT_LOG")
