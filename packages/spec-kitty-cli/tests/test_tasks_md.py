@@ -11,19 +11,17 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spec_kitty_cli._frontmatter import TasksError, read_front_matter, wp_title
 from spec_kitty_cli._tasks_md import (
     LaneSpec,
     Subtask,
-    TasksError,
     WorkPackageSpec,
     compute_lanes,
     lanes_document,
     parse_tasks_md,
     paths_overlap,
-    read_front_matter,
     render_wp_file,
     slugify,
-    wp_title,
 )
 
 REALISTIC = textwrap.dedent(

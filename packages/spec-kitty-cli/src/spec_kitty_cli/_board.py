@@ -39,7 +39,7 @@ def run_board(mission_dir: Path, *, as_json: bool) -> int:
 
 def wp_titles(tasks_dir: Path) -> dict[str, str]:
     """Each WP's title from the front matter of ``tasks_dir/WPxx-*.md`` (missing ones left out)."""
-    from ._tasks_md import wp_title
+    from ._frontmatter import wp_title
 
     titles: dict[str, str] = {}
     try:

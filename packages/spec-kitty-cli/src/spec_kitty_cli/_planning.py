@@ -252,7 +252,8 @@ def _write_wp_file(
     An existing file keeps its name, body, creation time, base and any key of its
     own; the keys tasks.md decides are rewritten, and a stored lane is dropped.
     """
-    from ._tasks_md import read_front_matter, render_wp_file
+    from ._frontmatter import read_front_matter
+    from ._tasks_md import render_wp_file
 
     tasks_dir = ctx.prompt_source.prompt_source_dir
     tasks_dir.mkdir(parents=True, exist_ok=True)
@@ -378,7 +379,7 @@ def run_analyze(cwd: Path, mission: str | None, *, as_json: bool) -> int:
     """Whether the recorded analysis still matches spec/plan/tasks (content hashes). Reads only."""
 
     def body() -> int:
-        from ._tasks_md import read_front_matter
+        from ._frontmatter import read_front_matter
 
         ctx = resolve(cwd, "analyze", mission)
         path = ctx.primary_mission_dir / ANALYSIS_REPORT

@@ -31,7 +31,7 @@ _READY = frozenset({Lane.APPROVED, Lane.DONE})
 
 def wp_front_matter(ctx: MissionExecutionContext, wp_id: str) -> dict[str, Any]:
     """The front matter of ``tasks/<wp_id>-*.md`` ({} when there is no WP file)."""
-    from ._tasks_md import read_front_matter
+    from ._frontmatter import read_front_matter
 
     for path in sorted(ctx.prompt_source.prompt_source_dir.glob(f"{wp_id}-*.md")):
         return read_front_matter(path.read_text(encoding="utf-8"), source=str(path))
