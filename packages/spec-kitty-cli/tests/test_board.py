@@ -130,6 +130,7 @@ def test_json_is_exactly_one_document(mission_dir: Path) -> None:
                 "lane": final_lane[wp_id],
                 "actor": f"agent-{wp_id.lower()}",
                 "last_transition_at": FIXED_AT_TEXT,
+                "title": None,  # a bare mission directory has no WP files
             }
             for wp_id in sorted(WALKS)
         },

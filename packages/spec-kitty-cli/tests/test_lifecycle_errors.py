@@ -119,3 +119,37 @@ def test_doctor_reports_drift_and_a_broken_log(mission: tuple[Path, str, Path]) 
     findings = json.loads(broken.stdout)["missions"][0]["findings"]
     assert findings[0]["severity"] == "error"
     assert findings[0]["code"].startswith("EVENT_LOG")
+
+
+def test_a_broken_analysis_report_has_its_own_code(mission: tuple[Path, str, Path]) -> None:
+    root, mid8, mission_dir = mission
+    (mission_dir / "analysis-report.md").write_text("---\nrecorded_at: [unclosed\n---\n")
+    message = _assert_refused(root, ["analyze", "--mission", mid8], "ANALYSIS_REPORT_INVALID", 1)
+    assert "analysis-report.md:" in message
+
+
+def test_approved_work_reopens_with_a_review_ref(mission: tuple[Path, str, Path]) -> None:
+    root, mid8, mission_dir = mission
+    (mission_dir / "tasks.md").write_text(TASKS_MD)
+    ok_json(root, "finalize-tasks", "--mission", mid8)
+    ok_json(root, "implement", "WP01", "--mission", mid8, "--agent", "a")
+    ok_json(root, "move-task", "WP01", "--to", "for_review", "--mission", mid8)
+    ok_json(root, "review", "WP01", "--mission", mid8, "--approve", "--reference", "PR#1")
+    reopen = ["move-task", "WP01", "--to", "in_progress", "--mission", mid8, "--note", "bug"]
+    _assert_refused(root, reopen, "TRANSITION_GUARD_FAILED", 1)
+    moved = ok_json(root, *reopen, "--review-ref", "PR#1-followup")
+    assert (moved["from_lane"], moved["to_lane"]) == ("approved", "in_progress")
+
+
+def test_a_lost_coordination_worktree_is_reported_and_rebuilt(repo: Path) -> None:
+    ok_json(repo, "init")
+    made = ok_json(repo, "specify", "Coord", "--topology", "coord")
+    mid8 = str(made["mid8"])
+    coord = Path(ok_json(repo, "context", "--mission", mid8)["workspace"]["coord_worktree"])
+    git(repo, "worktree", "remove", str(coord))
+    findings = json.loads(cli(repo, "doctor", "--json").stdout)["missions"][0]["findings"]
+    assert [f["code"] for f in findings] == ["STATUS_READ_PATH_NOT_FOUND"]
+    assert cli(repo, "status", "--mission", mid8).returncode == 3
+    ok_json(repo, "materialize", "--mission", mid8)  # a writer: it rebuilds the worktree
+    assert coord.is_dir()
+    assert ok_json(repo, "status", "--mission", mid8)["summary"]["planned"] == 0

@@ -95,7 +95,7 @@ def test_status_without_a_mission_lists_every_mission(repo: Path) -> None:
         (["status", "--mission", "../etc"], "INVALID_MISSION_HANDLE", 2),
         (["move-task", "WP01", "--to", "planned"], "FEATURE_CONTEXT_UNRESOLVED", 3),
         (["context", "--mission", "MID8", "--action", "fly"], "INVALID_ACTION", 2),
-        (["move-task", "WP01", "--to", "sideways", "--mission", "MID8"], "UNKNOWN_LANE", 1),
+        (["move-task", "WP01", "--to", "sideways", "--mission", "MID8"], "UNKNOWN_LANE", 2),
         (["move-task", "WP01", "--to", "done", "--mission", "MID8"], "ILLEGAL_TRANSITION", 1),
         (["specify", "!!!"], "INVALID_MISSION_NAME", 2),
     ],

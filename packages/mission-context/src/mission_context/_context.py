@@ -252,8 +252,11 @@ def resolve_action_context(
                 code="WORK_PACKAGE_UNRESOLVED",
                 next_step=f"pass the work package id, e.g. `spec-kitty {action} WP01`",
             )
+        wp = wp.strip().upper()
         lane = _lane_of(mission_dir, wp)
-        if lane is not None and topology.uses_lanes:
+        if not topology.uses_lanes:
+            lane = None  # lanes.json may exist (finalize-tasks writes it), but no lane is used
+        elif lane is not None:
             execution = lane_worktree_of(primary, name, lane)
     return MissionExecutionContext(
         action=action,

@@ -30,7 +30,7 @@ from mission_status import (
 )
 
 from ._output import emit_json
-from ._runtime import console, guarded, resolve, say
+from ._runtime import console, guarded, resolve, say, writable_status
 
 STALE_CLAIM = timedelta(days=7)
 _CLAIMS = frozenset({Lane.CLAIMED, Lane.IN_PROGRESS})
@@ -47,6 +47,7 @@ class Finding:
 def _check_mission(cwd: Path, name: str, worktrees: list[Path], now: datetime) -> list[Finding]:
     try:
         ctx = resolve_action_context(cwd=cwd, action="doctor", mission=name)
+        ctx.status()  # STATUS_READ_PATH_NOT_FOUND when a coordination worktree is gone
         snapshot = materialize_snapshot(ctx.status_surface.read_dir)
     except MissionStatusError as err:
         return [Finding("error", err.code, err.message, err.next_step)]
@@ -74,8 +75,13 @@ def _check_mission(cwd: Path, name: str, worktrees: list[Path], now: datetime) -
                         "STALE_CLAIM",
                         f"{wp_id} has been {state.lane.value} by {state.actor or 'someone'} "
                         f"since {state.last_transition_at}",
-                        f"check with {state.actor or 'its agent'}, or "
-                        f"`spec-kitty move-task {wp_id} --to planned --note <why>`",
+                        f"check with {state.actor or 'its agent'}, or release it: "
+                        + (
+                            f"`spec-kitty move-task {wp_id} --to planned --note <why>`"
+                            if state.lane is Lane.IN_PROGRESS
+                            else f"`spec-kitty move-task {wp_id} --to planned --force "
+                            "--reason <why>`"
+                        ),
                     )
                 )
     findings += _orphans(ctx, worktrees)
@@ -187,7 +193,7 @@ def run_materialize(cwd: Path, mission: str | None, *, as_json: bool) -> int:
 
     def body() -> int:
         ctx = resolve(cwd, "materialize", mission)
-        done = ctx.status().materialize()
+        done = writable_status(ctx).materialize()
         document = {
             "mission": ctx.mission_dir_name,
             "path": str(done.path),

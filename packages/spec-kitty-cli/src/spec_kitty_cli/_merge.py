@@ -136,10 +136,11 @@ def _plan(ctx: MissionExecutionContext, status: MissionStatus) -> list[str]:
             )
         if _branch_exists(git, ctx.lane_branch(lane_id)):
             steps.append(f"merge-lane:{lane_id}")
-    steps.append("mark-done")
+    # Numbered first: marking done rewrites status.json, which carries mission_number.
+    steps += ["number-mission", "mark-done"]
     if ctx.branch_ref.coordination_branch is not None:
         steps.append("merge-coordination")
-    steps += ["number-mission", "retrospective", "cleanup"]
+    steps += ["retrospective", "cleanup"]
     return steps
 
 
@@ -364,7 +365,8 @@ def _abort(ctx: MissionExecutionContext, state: MergeState | None, *, as_json: b
         raise ContextError(
             f"no merge of {ctx.mission_dir_name} to abort",
             code="MERGE_STATE_NOT_FOUND",
-            next_step="nothing to do",
+            next_step="nothing to give up; `spec-kitty merge --mission "
+            f"{ctx.identity.mid8} --dry-run` shows what a merge would do",
         )
     checkout = Path(state.checkout)
     git = Git(checkout)

@@ -202,6 +202,7 @@ def run_move_task(
     note: str | None,
     reviewer: str | None,
     approval_ref: str | None,
+    review_ref: str | None,
     force: bool,
     reason: str | None,
     as_json: bool,
@@ -227,7 +228,13 @@ def run_move_task(
         state = status.snapshot().work_packages.get(wp_id)
         before = state.lane.value if state is not None else None
         event = status.transition(
-            wp_id, lane, actor=actor, reason=reason or note, force=force, evidence=evidence
+            wp_id,
+            lane,
+            actor=actor,
+            reason=reason or note,
+            force=force,
+            evidence=evidence,
+            review_ref=review_ref,
         )
         committed = commit_status(
             ctx, status, f"status: {wp_id} {before or 'genesis'} -> {event.to_lane.value}"

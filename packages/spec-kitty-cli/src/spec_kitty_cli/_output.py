@@ -23,6 +23,7 @@ _UNRESOLVED = frozenset(
         "WORK_PACKAGE_UNRESOLVED",
         "NOT_A_REPOSITORY",
         "TARGET_BRANCH_UNRESOLVED",
+        "COORDINATION_BRANCH_DELETED",
     }
 )
 #: Codes that mean the arguments could never work.
@@ -33,6 +34,8 @@ _USAGE = frozenset(
         "INVALID_MISSION_NAME",
         "INVALID_TOPOLOGY",
         "INVALID_ARGUMENTS",
+        "UNKNOWN_LANE",
+        "USAGE_ERROR",
     }
 )
 

@@ -22,7 +22,7 @@ from mission_context import (
     MissionExecutionContext,
     init_repository,
 )
-from mission_status import LOG_FILENAME, STATUS_FILENAME, Lane, isoformat
+from mission_status import LOG_FILENAME, STATUS_FILENAME, Lane, MissionStatusError, isoformat
 
 from ._output import emit_json
 from ._runtime import commit_files, commit_status, guarded, resolve, say, writable_status
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 #: Files of a mission directory that are planning artifacts (committed to the target).
 _PLANNING_SUFFIXES = frozenset({".md", ".json", ".yaml", ".yml"})
+#: Status files commit to the destination ref.
 _NOT_PLANNING = frozenset({LOG_FILENAME, STATUS_FILENAME})
 #: The inputs whose content an analysis report is keyed to.
 ANALYSIS_INPUTS = ("spec.md", "plan.md", "tasks.md")
@@ -68,7 +69,12 @@ One section per work package. `spec-kitty finalize-tasks` reads the headings,
 
 
 def planning_files(ctx: MissionExecutionContext) -> list[Path]:
-    """Every planning artifact in the primary mission directory (status files excluded)."""
+    """Every planning artifact in the primary mission directory.
+
+    Status files are excluded (they commit to the destination ref), and so is meta.json:
+    only specify and merge change it, and they commit it themselves, so a stale copy in
+    a checkout must never overwrite the target's.
+    """
     root = ctx.primary_mission_dir
     return sorted(
         path
@@ -76,6 +82,7 @@ def planning_files(ctx: MissionExecutionContext) -> list[Path]:
         if path.is_file()
         and path.suffix in _PLANNING_SUFFIXES
         and path.name not in _NOT_PLANNING
+        and path != ctx.meta.path
         and not any(part.startswith(".") for part in path.relative_to(root).parts)
     )
 
@@ -392,7 +399,15 @@ def run_analyze(cwd: Path, mission: str | None, *, as_json: bool) -> int:
                 next_step=f"spec-kitty record-analysis --mission {ctx.identity.mid8} "
                 "--input-file <report>",
             ) from None
-        front = read_front_matter(text, source=str(path))
+        try:
+            front = read_front_matter(text, source=str(path))
+        except MissionStatusError as err:
+            raise ContextError(
+                err.message.replace("WP file", "analysis report"),
+                code="ANALYSIS_REPORT_INVALID",
+                next_step=f"record it again: spec-kitty record-analysis --mission "
+                f"{ctx.identity.mid8} --input-file <report>",
+            ) from None
         inputs_field = front.get("inputs")
         recorded: dict[str, Any] = inputs_field if isinstance(inputs_field, dict) else {}
         current = input_hashes(ctx)

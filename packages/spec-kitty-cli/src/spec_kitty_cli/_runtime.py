@@ -50,7 +50,8 @@ def say(*lines: str) -> None:
 
 def warn(message: str) -> None:
     """One warning line on stderr (stdout stays one JSON document with ``--json``)."""
-    Console(stderr=True, highlight=False).print(Text(f"warning: {message}", style="yellow"))
+    line = " ".join(f"warning: {message}".splitlines())
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(line, style="yellow"))
 
 
 def resolve(

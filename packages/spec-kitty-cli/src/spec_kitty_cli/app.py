@@ -148,6 +148,10 @@ def move_task(  # noqa: PLR0917 (typer: one parameter per option)
     approval_ref: Annotated[
         str | None, typer.Option("--approval-ref", help="Where the review lives, e.g. PR#12.")
     ] = None,
+    review_ref: Annotated[
+        str | None,
+        typer.Option("--review-ref", help="The review that reopens approved work (to reopen it)."),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Allow a move the lane rules refuse (needs --reason).")
     ] = False,
@@ -170,6 +174,7 @@ def move_task(  # noqa: PLR0917 (typer: one parameter per option)
             note=note,
             reviewer=reviewer,
             approval_ref=approval_ref,
+            review_ref=review_ref,
             force=force,
             reason=reason,
             as_json=as_json,
