@@ -110,9 +110,9 @@ def test_every_step_looks_the_same_from_everywhere(tmp_path: Path, topology: str
         assert_parity(root, mission, wp)
     steps: list[tuple[str, str, str]] = []
     for wp, path in (("WP01", "src/core.py"), ("WP02", "src/board.py"), ("WP03", "docs/a.md")):
-        space = Path(ok_json(root, "implement", wp, "--mission", mid8, "--agent", "a")[
-            "workspace_path"
-        ])
+        space = Path(
+            ok_json(root, "implement", wp, "--mission", mid8, "--agent", "a")["workspace_path"]
+        )
         assert lanes_of(assert_parity(root, mission, wp))[wp] == "in_progress"
         commit_work(space, path, f"{wp}\n")
         _approve(space, mid8, wp)  # moved and reviewed from inside the WP's worktree
@@ -128,9 +128,9 @@ def test_every_step_looks_the_same_from_everywhere(tmp_path: Path, topology: str
 def in_progress(tmp_path: Path) -> tuple[Path, str, Path]:
     """A lanes mission with WP01 in progress in its lane worktree."""
     root, mid8, mission = _start(tmp_path, "lanes")
-    space = Path(ok_json(root, "implement", "WP01", "--mission", mid8, "--agent", "a")[
-        "workspace_path"
-    ])
+    space = Path(
+        ok_json(root, "implement", "WP01", "--mission", mid8, "--agent", "a")["workspace_path"]
+    )
     return root, mission, space
 
 

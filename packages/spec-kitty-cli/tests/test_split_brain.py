@@ -65,9 +65,9 @@ def test_implement_commits_planning_split_between_branches_first(repo: Path) -> 
 def test_analyze_staleness_follows_content_from_any_directory(repo: Path) -> None:
     mid8, mission_dir, coord = _coord_mission(repo, "lanes_with_coord")
     ok_json(repo, "record-analysis", "--mission", mid8, "--input-file", "-", stdin="Fine.\n")
-    lane = Path(ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")[
-        "workspace_path"
-    ])
+    lane = Path(
+        ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")["workspace_path"]
+    )
     spots = [repo, repo / "src", lane, coord]
     answers = {json.dumps(ok_json(spot, "analyze", "--mission", mid8)) for spot in spots}
     assert len(answers) == 1
@@ -86,9 +86,9 @@ def test_analyze_staleness_follows_content_from_any_directory(repo: Path) -> Non
 
 def test_move_task_in_a_lane_worktree_sees_the_primary_lane(repo: Path) -> None:
     mid8, _, _ = _coord_mission(repo, "lanes_with_coord")
-    lane = Path(ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")[
-        "workspace_path"
-    ])
+    lane = Path(
+        ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")["workspace_path"]
+    )
     commit_work(lane, "src/core.py", "x = 1\n")
     moved = ok_json(lane, "move-task", "WP01", "--to", "for_review", "--mission", mid8)
     assert moved["from_lane"] == "in_progress"  # not the lane branch's frozen "planned"
@@ -98,9 +98,9 @@ def test_move_task_in_a_lane_worktree_sees_the_primary_lane(repo: Path) -> None:
 
 def test_read_commands_write_nothing_anywhere(repo: Path) -> None:
     mid8, _, coord = _coord_mission(repo, "lanes_with_coord")
-    lane = Path(ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")[
-        "workspace_path"
-    ])
+    lane = Path(
+        ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")["workspace_path"]
+    )
     roots = [repo, lane, coord]
     before = {root: tree_digest(root) for root in roots}
     heads = git(repo, "for-each-ref", "--format=%(refname) %(objectname)")
