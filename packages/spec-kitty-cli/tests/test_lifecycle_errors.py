@@ -153,3 +153,19 @@ def test_a_lost_coordination_worktree_is_reported_and_rebuilt(repo: Path) -> Non
     ok_json(repo, "materialize", "--mission", mid8)  # a writer: it rebuilds the worktree
     assert coord.is_dir()
     assert ok_json(repo, "status", "--mission", mid8)["summary"]["planned"] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["move-task", "WP01"], ["status", "--bogus"], ["implement"], ["review"]],
+)
+def test_a_rejected_command_line_still_gives_one_json_document(
+    repo: Path, args: list[str]
+) -> None:
+    done = cli(repo, *args, "--json")
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == "USAGE_ERROR"
+    assert error["message"]
+    assert "--help" in error["next_step"]
+    assert "Traceback" not in done.stderr

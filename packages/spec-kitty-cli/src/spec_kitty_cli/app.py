@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a refused or failed operation, 2 bad usage, 3 something
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -59,39 +60,22 @@ JsonOption = Annotated[
 ]
 
 
-@app.command("status")
-def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
-    """Show a mission's board (or, without --mission, every mission's progress).
-
-    The same answer from the primary checkout, a lane worktree or the
-    coordination worktree. Writes nothing.
-
-    Example: spec-kitty status --mission 01KTPKST --json
-    """
-    from ._missions import run_status
-
-    raise typer.Exit(run_status(Path.cwd(), mission, as_json=as_json))
-
-
-@app.command("context")
-def context(
-    mission: MissionOption = None,
-    action: Annotated[
-        str, typer.Option("--action", help="The action to resolve the context for.")
-    ] = "context",
-    wp: Annotated[
-        str | None,
-        typer.Option("--wp", help="The work package (for implement, move-task, review)."),
-    ] = None,
+@app.command("init")
+def init(
+    path: Annotated[
+        Path, typer.Argument(help="The repository (created and `git init`-ed when missing).")
+    ] = Path("."),
     as_json: JsonOption = False,
 ) -> None:
-    """Print the resolved execution context: identity, branches, workspace, status surface.
+    """Prepare a repository: .kittify/config.yaml, the event-log merge driver, ignored worktrees.
 
-    Example: spec-kitty context --mission 01KTPKST --action implement --wp WP01 --json
+    Idempotent: a second run changes nothing.
+
+    Example: spec-kitty init my-project
     """
-    from ._missions import run_context
+    from ._planning import run_init
 
-    raise typer.Exit(run_context(Path.cwd(), mission, action, wp, as_json=as_json))
+    raise typer.Exit(run_init(path, as_json=as_json))
 
 
 @app.command("specify")
@@ -130,74 +114,6 @@ def specify(
             as_json=as_json,
         )
     )
-
-
-@app.command("move-task")
-def move_task(  # noqa: PLR0917 (typer: one parameter per option)
-    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
-    to: Annotated[str, typer.Option("--to", help="The lane to move to ('doing' = in_progress).")],
-    mission: MissionOption = None,
-    actor: Annotated[
-        str,
-        typer.Option("--actor", envvar="SPEC_KITTY_ACTOR", help="Who makes the move."),
-    ] = "user",
-    note: Annotated[str | None, typer.Option("--note", help="Why, recorded with the move.")] = None,
-    reviewer: Annotated[
-        str | None, typer.Option("--reviewer", help="Reviewer (to approve or finish).")
-    ] = None,
-    approval_ref: Annotated[
-        str | None, typer.Option("--approval-ref", help="Where the review lives, e.g. PR#12.")
-    ] = None,
-    review_ref: Annotated[
-        str | None,
-        typer.Option("--review-ref", help="The review that reopens approved work (to reopen it)."),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Allow a move the lane rules refuse (needs --reason).")
-    ] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why the move is forced.")] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Move a work package to another lane, from any directory of the repository.
-
-    Example: spec-kitty move-task WP01 --to for_review --mission 01KTPKST
-    """
-    from ._missions import run_move_task
-
-    raise typer.Exit(
-        run_move_task(
-            Path.cwd(),
-            wp,
-            to=to,
-            mission=mission,
-            actor=actor,
-            note=note,
-            reviewer=reviewer,
-            approval_ref=approval_ref,
-            review_ref=review_ref,
-            force=force,
-            reason=reason,
-            as_json=as_json,
-        )
-    )
-
-
-@app.command("init")
-def init(
-    path: Annotated[
-        Path, typer.Argument(help="The repository (created and `git init`-ed when missing).")
-    ] = Path("."),
-    as_json: JsonOption = False,
-) -> None:
-    """Prepare a repository: .kittify/config.yaml, the event-log merge driver, ignored worktrees.
-
-    Idempotent: a second run changes nothing.
-
-    Example: spec-kitty init my-project
-    """
-    from ._planning import run_init
-
-    raise typer.Exit(run_init(path, as_json=as_json))
 
 
 @app.command("plan")
@@ -279,6 +195,56 @@ def implement(
     raise typer.Exit(run_implement(Path.cwd(), wp, mission, agent, as_json=as_json))
 
 
+@app.command("move-task")
+def move_task(  # noqa: PLR0917 (typer: one parameter per option)
+    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
+    to: Annotated[str, typer.Option("--to", help="The lane to move to ('doing' = in_progress).")],
+    mission: MissionOption = None,
+    actor: Annotated[
+        str,
+        typer.Option("--actor", envvar="SPEC_KITTY_ACTOR", help="Who makes the move."),
+    ] = "user",
+    note: Annotated[str | None, typer.Option("--note", help="Why, recorded with the move.")] = None,
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Reviewer (to approve or finish).")
+    ] = None,
+    approval_ref: Annotated[
+        str | None, typer.Option("--approval-ref", help="Where the review lives, e.g. PR#12.")
+    ] = None,
+    review_ref: Annotated[
+        str | None,
+        typer.Option("--review-ref", help="The review that reopens approved work (to reopen it)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow a move the lane rules refuse (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the move is forced.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move a work package to another lane, from any directory of the repository.
+
+    Example: spec-kitty move-task WP01 --to for_review --mission 01KTPKST
+    """
+    from ._missions import run_move_task
+
+    raise typer.Exit(
+        run_move_task(
+            Path.cwd(),
+            wp,
+            to=to,
+            mission=mission,
+            actor=actor,
+            note=note,
+            reviewer=reviewer,
+            approval_ref=approval_ref,
+            review_ref=review_ref,
+            force=force,
+            reason=reason,
+            as_json=as_json,
+        )
+    )
+
+
 @app.command("review")
 def review(  # noqa: PLR0917 (typer: one parameter per option)
     wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
@@ -317,6 +283,41 @@ def review(  # noqa: PLR0917 (typer: one parameter per option)
             as_json=as_json,
         )
     )
+
+
+@app.command("status")
+def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
+    """Show a mission's board (or, without --mission, every mission's progress).
+
+    The same answer from the primary checkout, a lane worktree or the
+    coordination worktree. Writes nothing.
+
+    Example: spec-kitty status --mission 01KTPKST --json
+    """
+    from ._missions import run_status
+
+    raise typer.Exit(run_status(Path.cwd(), mission, as_json=as_json))
+
+
+@app.command("context")
+def context(
+    mission: MissionOption = None,
+    action: Annotated[
+        str, typer.Option("--action", help="The action to resolve the context for.")
+    ] = "context",
+    wp: Annotated[
+        str | None,
+        typer.Option("--wp", help="The work package (for implement, move-task, review)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the resolved execution context: identity, branches, workspace, status surface.
+
+    Example: spec-kitty context --mission 01KTPKST --action implement --wp WP01 --json
+    """
+    from ._missions import run_context
+
+    raise typer.Exit(run_context(Path.cwd(), mission, action, wp, as_json=as_json))
 
 
 @app.command("merge")
@@ -409,5 +410,32 @@ def board(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run ``spec-kitty`` with ``argv`` (default: the process arguments); exits the process."""
-    app(args=None if argv is None else list(argv), prog_name="spec-kitty")
+    """Run ``spec-kitty`` with ``argv`` (default: the process arguments); exits the process.
+
+    With ``--json`` even a command line the parser rejects (a missing option, an unknown
+    flag) gives the JSON error object on stdout, so agents always get one JSON document.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--json" not in args:
+        app(args=args, prog_name="spec-kitty")
+        return
+    try:
+        code = app(args=args, prog_name="spec-kitty", standalone_mode=False)
+    except Exception as err:
+        # The parser's usage errors (click's, vendored by newer typer) carry these two.
+        if not (hasattr(err, "format_message") and hasattr(err, "exit_code")):
+            raise
+        from ._output import emit_json
+
+        command = next((arg for arg in args if not arg.startswith("-")), "")
+        emit_json(
+            {
+                "error": {
+                    "code": "USAGE_ERROR",
+                    "message": err.format_message(),
+                    "next_step": f"see `spec-kitty {command} --help`".replace("  ", " "),
+                }
+            }
+        )
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
