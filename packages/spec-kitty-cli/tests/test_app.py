@@ -24,7 +24,11 @@ def test_version_prints_name_and_version() -> None:
     assert result.stdout == f"spec-kitty {__version__}\n"
 
 
-COMMANDS = ("specify", "status", "context", "move-task")
+COMMANDS = (
+    "init", "specify", "plan", "tasks", "finalize-tasks", "record-analysis", "analyze",
+    "implement", "move-task", "review", "status", "context", "merge", "accept", "retrospect",
+    "doctor", "materialize",
+)  # fmt: skip
 
 
 def test_help_lists_the_commands_and_hides_the_old_board() -> None:

@@ -159,9 +159,7 @@ def test_a_lost_coordination_worktree_is_reported_and_rebuilt(repo: Path) -> Non
     "args",
     [["move-task", "WP01"], ["status", "--bogus"], ["implement"], ["review"]],
 )
-def test_a_rejected_command_line_still_gives_one_json_document(
-    repo: Path, args: list[str]
-) -> None:
+def test_a_rejected_command_line_still_gives_one_json_document(repo: Path, args: list[str]) -> None:
     done = cli(repo, *args, "--json")
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]

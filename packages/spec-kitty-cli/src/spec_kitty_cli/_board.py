@@ -5,10 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from mission_status import (
     DISPLAY_LANES,
     MissionStatus,
@@ -90,6 +86,10 @@ def print_board(
     figures: Progress,
     titles: dict[str, str] | None = None,
 ) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console(highlight=False)
     titles = titles or {}
     by_lane: dict[str, list[str]] = {lane.value: [] for lane in DISPLAY_LANES}

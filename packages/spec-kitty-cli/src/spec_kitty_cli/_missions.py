@@ -10,10 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from mission_context import (
     ContextError,
     CoordinationWorkspace,
@@ -31,7 +27,7 @@ from mission_status import (
 
 from ._board import board_document, print_board, wp_titles
 from ._output import emit_json
-from ._runtime import commit_status, guarded, resolve, writable_status
+from ._runtime import commit_status, guarded, resolve, say, writable_status
 
 # -- status ------------------------------------------------------------------------
 
@@ -82,6 +78,10 @@ def _print_missions(cwd: Path, *, as_json: bool) -> int:
     if as_json:
         emit_json({"missions": rows})
         return 0
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console(highlight=False)
     if not rows:
         console.print("No missions yet: create one with `spec-kitty specify NAME`.")
@@ -126,6 +126,9 @@ def run_context(
         if as_json:
             emit_json(document)
             return 0
+        from rich.console import Console
+        from rich.text import Text
+
         console = Console(highlight=False)
         console.print(Text(f"{ctx.mission_dir_name} ({ctx.topology.value}), action {action}"))
         for fragment, values in ctx.to_dict().items():
@@ -175,15 +178,14 @@ def run_specify(
         if as_json:
             emit_json(document)
         else:
-            console = Console(highlight=False)
-            console.print(Text(f"Created {meta.mission_slug} ({document['topology']})"))
-            console.print(Text(f"  spec: {made.mission_dir / 'spec.md'}"))
-            console.print(Text(f"  committed to {meta.target_branch}"))
+            lines = [
+                f"Created {meta.mission_slug} ({document['topology']})",
+                f"  spec: {made.mission_dir / 'spec.md'}",
+                f"  committed to {meta.target_branch}",
+            ]
             if meta.coordination_branch:
-                console.print(Text(f"  coordination branch: {meta.coordination_branch}"))
-            console.print(
-                Text(f"Next: edit the spec, then `spec-kitty plan --mission {meta.mid8}`")
-            )
+                lines.append(f"  coordination branch: {meta.coordination_branch}")
+            say(*lines, f"Next: edit the spec, then `spec-kitty plan --mission {meta.mid8}`")
         return 0
 
     return guarded(as_json, body)
@@ -251,9 +253,7 @@ def run_move_task(
         if as_json:
             emit_json(document)
         else:
-            Console(highlight=False).print(
-                Text(f"{wp_id}: {before} -> {event.to_lane.value} ({ctx.mission_dir_name})")
-            )
+            say(f"{wp_id}: {before} -> {event.to_lane.value} ({ctx.mission_dir_name})")
         return 0
 
     return guarded(as_json, body)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, Protocol
-
-import typer
 
 #: A refused or failed operation.
 EXIT_FAILURE = 1
@@ -61,7 +60,8 @@ def exit_code_for(err: StructuredError) -> int:
 
 def emit_json(document: Any) -> None:
     """Print exactly one JSON document on stdout."""
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def report_error(err: StructuredError, *, as_json: bool) -> int:
@@ -75,5 +75,5 @@ def report_error(err: StructuredError, *, as_json: bool) -> int:
     else:
         # One physical line, whatever the message holds, so scripts can grep it.
         line = f"error[{err.code}]: {err.message} (next: {err.next_step})"
-        typer.echo(" ".join(line.splitlines()), err=True)
+        sys.stderr.write(" ".join(line.splitlines()) + "\n")
     return exit_code_for(err)

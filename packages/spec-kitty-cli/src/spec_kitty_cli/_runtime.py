@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from mission_context import (
     CommitResult,
@@ -27,6 +24,9 @@ from mission_status import MissionStatus, MissionStatusError
 
 from ._output import report_error
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 def guarded(as_json: bool, body: Callable[[], int]) -> int:
     """Run ``body``; render our structured errors instead of a traceback."""
@@ -38,11 +38,15 @@ def guarded(as_json: bool, body: Callable[[], int]) -> int:
 
 def console() -> Console:
     """A console for people: no guessing at syntax highlighting, long paths never split."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def say(*lines: str) -> None:
     """Print plain lines (no markup interpretation) for people."""
+    from rich.text import Text
+
     out = console()
     for line in lines:
         out.print(Text(line))
@@ -50,6 +54,9 @@ def say(*lines: str) -> None:
 
 def warn(message: str) -> None:
     """One warning line on stderr (stdout stays one JSON document with ``--json``)."""
+    from rich.console import Console
+    from rich.text import Text
+
     line = " ".join(f"warning: {message}".splitlines())
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(line, style="yellow"))
 
