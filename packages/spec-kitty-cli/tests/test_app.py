@@ -36,7 +36,8 @@ def test_help_lists_the_commands_and_hides_the_old_board() -> None:
 
     assert result.exit_code == 0
     assert "Usage: spec-kitty" in result.stdout
-    listed = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ")}
+    commands = result.stdout.split("Commands:", 1)[1].splitlines()
+    listed = {line.split()[0] for line in commands if line.startswith("  ")}
     assert set(COMMANDS) <= listed
     assert "board" not in listed
     assert "--version" in result.stdout

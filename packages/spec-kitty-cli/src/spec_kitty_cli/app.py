@@ -22,6 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: typer's rich help renderer costs ~100 ms of imports on every --help.
+    rich_markup_mode=None,
 )
 
 
@@ -53,6 +55,7 @@ MissionOption = Annotated[
         "-m",
         help="The mission: directory name, slug, mission id, its first 8 characters, or number.",
         show_default=False,
+        metavar="HANDLE",
     ),
 ]
 JsonOption = Annotated[
@@ -60,7 +63,7 @@ JsonOption = Annotated[
 ]
 
 
-@app.command("init")
+@app.command("init", short_help="Prepare a repository for missions.")
 def init(
     path: Annotated[
         Path, typer.Argument(help="The repository (created and `git init`-ed when missing).")
@@ -78,9 +81,12 @@ def init(
     raise typer.Exit(run_init(path, as_json=as_json))
 
 
-@app.command("specify")
+@app.command("specify", short_help="Create a mission (meta.json, spec.md).")
 def specify(
-    name: Annotated[str, typer.Argument(help="The mission's name, in words.", show_default=False)],
+    name: Annotated[
+        str,
+        typer.Argument(help="The mission's name, in words.", show_default=False, metavar="NAME"),
+    ],
     topology: Annotated[
         str,
         typer.Option("--topology", help="single_branch, lanes, coord or lanes_with_coord."),
@@ -116,7 +122,7 @@ def specify(
     )
 
 
-@app.command("plan")
+@app.command("plan", short_help="Scaffold and commit plan.md.")
 def plan(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Scaffold plan.md (when missing) and commit the planning artifacts to the target.
 
@@ -127,7 +133,7 @@ def plan(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     raise typer.Exit(run_scaffold(Path.cwd(), mission, "plan", as_json=as_json))
 
 
-@app.command("tasks")
+@app.command("tasks", short_help="Scaffold and commit tasks.md.")
 def tasks(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Scaffold tasks.md (when missing) and commit the planning artifacts to the target.
 
@@ -138,7 +144,7 @@ def tasks(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     raise typer.Exit(run_scaffold(Path.cwd(), mission, "tasks", as_json=as_json))
 
 
-@app.command("finalize-tasks")
+@app.command("finalize-tasks", short_help="tasks.md -> WP files, lanes, seeded WPs.")
 def finalize_tasks(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Turn tasks.md into tasks/WPxx-*.md and lanes.json, commit, seed every WP as planned.
 
@@ -149,7 +155,7 @@ def finalize_tasks(mission: MissionOption = None, as_json: JsonOption = False) -
     raise typer.Exit(run_finalize_tasks(Path.cwd(), mission, as_json=as_json))
 
 
-@app.command("record-analysis")
+@app.command("record-analysis", short_help="Record the analysis report.")
 def record_analysis(
     input_file: Annotated[
         str, typer.Option("--input-file", help="The analysis report file, or - for stdin.")
@@ -166,7 +172,7 @@ def record_analysis(
     raise typer.Exit(run_record_analysis(Path.cwd(), mission, input_file, as_json=as_json))
 
 
-@app.command("analyze")
+@app.command("analyze", short_help="Is the recorded analysis stale?")
 def analyze(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Say whether the recorded analysis is stale (spec, plan or tasks changed since).
 
@@ -177,9 +183,11 @@ def analyze(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     raise typer.Exit(run_analyze(Path.cwd(), mission, as_json=as_json))
 
 
-@app.command("implement")
+@app.command("implement", short_help="Start a work package in its workspace.")
 def implement(
-    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
+    wp: Annotated[
+        str, typer.Argument(help="The work package, e.g. WP01.", show_default=False, metavar="WP")
+    ],
     mission: MissionOption = None,
     agent: Annotated[
         str, typer.Option("--agent", envvar="SPEC_KITTY_ACTOR", help="Who implements it.")
@@ -195,9 +203,11 @@ def implement(
     raise typer.Exit(run_implement(Path.cwd(), wp, mission, agent, as_json=as_json))
 
 
-@app.command("move-task")
+@app.command("move-task", short_help="Move a work package to another lane.")
 def move_task(  # noqa: PLR0917 (typer: one parameter per option)
-    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
+    wp: Annotated[
+        str, typer.Argument(help="The work package, e.g. WP01.", show_default=False, metavar="WP")
+    ],
     to: Annotated[str, typer.Option("--to", help="The lane to move to ('doing' = in_progress).")],
     mission: MissionOption = None,
     actor: Annotated[
@@ -245,9 +255,11 @@ def move_task(  # noqa: PLR0917 (typer: one parameter per option)
     )
 
 
-@app.command("review")
+@app.command("review", short_help="Approve or reject a work package.")
 def review(  # noqa: PLR0917 (typer: one parameter per option)
-    wp: Annotated[str, typer.Argument(help="The work package, e.g. WP01.", show_default=False)],
+    wp: Annotated[
+        str, typer.Argument(help="The work package, e.g. WP01.", show_default=False, metavar="WP")
+    ],
     mission: MissionOption = None,
     approve: Annotated[bool, typer.Option("--approve", help="Approve the work.")] = False,
     reject: Annotated[
@@ -285,7 +297,7 @@ def review(  # noqa: PLR0917 (typer: one parameter per option)
     )
 
 
-@app.command("status")
+@app.command("status", short_help="The board (or every mission).")
 def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Show a mission's board (or, without --mission, every mission's progress).
 
@@ -299,7 +311,7 @@ def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     raise typer.Exit(run_status(Path.cwd(), mission, as_json=as_json))
 
 
-@app.command("context")
+@app.command("context", short_help="The resolved execution context.")
 def context(
     mission: MissionOption = None,
     action: Annotated[
@@ -320,7 +332,7 @@ def context(
     raise typer.Exit(run_context(Path.cwd(), mission, action, wp, as_json=as_json))
 
 
-@app.command("merge")
+@app.command("merge", short_help="Merge the lanes into the target.")
 def merge(
     mission: MissionOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
@@ -343,7 +355,7 @@ def merge(
     )
 
 
-@app.command("accept")
+@app.command("accept", short_help="Is every work package done?")
 def accept(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Check a mission is finished: every WP done, planning committed, no merge under way.
 
@@ -354,7 +366,7 @@ def accept(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     raise typer.Exit(run_accept(Path.cwd(), mission, as_json=as_json))
 
 
-@app.command("retrospect")
+@app.command("retrospect", short_help="Write the retrospective.yaml.")
 def retrospect(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Write and commit the mission's retrospective.yaml (tracked in kitty-specs/).
 
@@ -365,7 +377,7 @@ def retrospect(mission: MissionOption = None, as_json: JsonOption = False) -> No
     raise typer.Exit(run_retrospect(Path.cwd(), mission, as_json=as_json))
 
 
-@app.command("doctor")
+@app.command("doctor", short_help="Check logs, drift, claims, worktrees.")
 def doctor(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Check missions: event logs, status.json drift, stale claims, orphan worktrees.
 
@@ -378,7 +390,7 @@ def doctor(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     raise typer.Exit(run_doctor(Path.cwd(), mission, as_json=as_json))
 
 
-@app.command("materialize")
+@app.command("materialize", short_help="Write status.json from the log.")
 def materialize(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """Write status.json from the event log (refused while a git operation is in progress).
 
