@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +122,28 @@ def compat_missions_dir() -> Path | None:
     if os.environ.get("SPEC_KITTY_REQUIRE_COMPAT"):
         raise RuntimeError("SPEC_KITTY_REQUIRE_COMPAT is set but the compat corpus is missing")
     return None
+
+
+def race(script: str, root: Path, gate: Path, count: int) -> list[dict[str, Any]]:
+    """Run ``count`` interpreters of ``script`` (argv: root, gate, mission dir) at once.
+
+    Each waits until ``gate`` exists, so they all start their real work together;
+    each prints one JSON object, returned in start order.
+    """
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(root), str(gate), DIR],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    time.sleep(0.5)  # let every interpreter start and wait at the gate
+    gate.touch()
+    results = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err
+        results.append(json.loads(out))
+    return results

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
-from context_support import COORD_BRANCH, DIR, git, make_repo
+from context_support import COORD_BRANCH, DIR, git, make_repo, race
 
 from mission_context import (
     CommitTarget,
@@ -69,23 +65,7 @@ _RACER = textwrap.dedent(
 
 def test_eight_processes_at_once_make_exactly_one_worktree(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", "coord", coord_worktree=False)["primary"]
-    go = tmp_path / "go"
-    racers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _RACER, str(root), str(go), DIR],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(8)
-    ]
-    time.sleep(0.5)  # let every interpreter start and wait at the gate
-    go.touch()
-    results = []
-    for racer in racers:
-        out, err = racer.communicate(timeout=120)
-        assert racer.returncode == 0, err
-        results.append(json.loads(out))
+    results = race(_RACER, root, tmp_path / "go", 8)
     assert {r["path"] for r in results} == {str(root / ".worktrees" / f"{DIR}-coord")}
     assert sum(r["created"] for r in results) == 1
     assert all(r["complete"] for r in results), results

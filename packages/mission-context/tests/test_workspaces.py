@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
-from context_support import DIR, LEGACY_DIR, git, make_repo, write_json
+from context_support import DIR, LEGACY_DIR, git, make_repo, race, write_json
 
 from mission_context import (
     ContextError,
@@ -86,23 +84,7 @@ _RACER = textwrap.dedent(
 
 def test_six_processes_at_once_make_one_lane_worktree(tmp_path: Path) -> None:
     root = lanes_repo(tmp_path)
-    go = tmp_path / "go"
-    racers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _RACER, str(root), str(go), DIR],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(6)
-    ]
-    time.sleep(0.5)
-    go.touch()
-    results = []
-    for racer in racers:
-        out, err = racer.communicate(timeout=120)
-        assert racer.returncode == 0, err
-        results.append(json.loads(out))
+    results = race(_RACER, root, tmp_path / "go", 6)
     assert {r["path"] for r in results} == {str(root / ".worktrees" / f"{DIR}-lane-a")}
     assert sum(r["created"] for r in results) == 1
     listed = git(root, "worktree", "list", "--porcelain")
