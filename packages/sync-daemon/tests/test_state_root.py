@@ -55,4 +55,7 @@ def test_creates_nothing(tmp_path: Path) -> None:
 
 
 def test_public_api() -> None:
-    assert sync_daemon.__all__ == ["__version__", "default_state_root"]
+    assert {"__version__", "default_state_root", "ensure_running", "reap", "Outbox"} <= set(
+        sync_daemon.__all__
+    )
+    assert all(hasattr(sync_daemon, name) for name in sync_daemon.__all__)

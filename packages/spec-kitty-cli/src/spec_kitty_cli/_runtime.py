@@ -101,7 +101,24 @@ def commit_status(
         warning = f"recorded but not committed: {err.message} (next: {err.next_step})"
         warn(warning)
         return {"commit": None, "warning": warning}
+    queue_for_sync(ctx, status)
     return {"commit": made.sha if made else None, "warning": None}
+
+
+def queue_for_sync(ctx: MissionExecutionContext, status: MissionStatus) -> None:
+    """Hand the mission's transitions to the sync outbox when the project enables sync.
+
+    The outbox keeps each event id once, so handing it the whole log is safe. A sync
+    problem never undoes a recorded transition: it is a warning.
+    """
+    from mission_status import StatusEvent
+
+    from ._sync import queue_events
+
+    try:
+        queue_events(ctx, [row for row in status.log.scan() if isinstance(row, StatusEvent)])
+    except (MissionStatusError, OSError, ValueError) as err:
+        warn(f"not queued for sync: {err}")
 
 
 def commit_files(

@@ -401,6 +401,37 @@ def materialize(mission: MissionOption = None, as_json: JsonOption = False) -> N
     raise typer.Exit(run_materialize(Path.cwd(), mission, as_json=as_json))
 
 
+@app.command("sync", short_help="Start, stop, inspect or flush the sync daemon.")
+def sync(
+    action: Annotated[
+        str,
+        typer.Argument(help="start, stop, status or now.", metavar="ACTION"),
+    ] = "status",
+    as_json: JsonOption = False,
+) -> None:
+    """Manage the sync daemon: one per scope (state root, endpoint, user).
+
+    `now` delivers the queued events here, without the daemon. Sync is on when
+    .kittify/config.yaml says `sync: {enabled: true}`.
+
+    Example: spec-kitty sync start --json
+    """
+    from ._output import report_error
+
+    if action not in ("start", "stop", "status", "now"):
+        from mission_context import ContextError
+
+        error = ContextError(
+            f"unknown sync action {action!r}",
+            code="INVALID_ARGUMENTS",
+            next_step="use one of: start, stop, status, now",
+        )
+        raise typer.Exit(report_error(error, as_json=as_json))
+    from ._sync import run_sync
+
+    raise typer.Exit(run_sync(Path.cwd(), action, as_json=as_json))
+
+
 @app.command("board", hidden=True)
 def board(
     mission_dir: Annotated[

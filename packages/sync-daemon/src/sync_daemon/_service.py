@@ -1,0 +1,449 @@
+"""Client side of "one background service per scope": ensure, stop, status, reap, request.
+
+A service is identified by its name and a :class:`Scope`; its state lives in
+``<state_root>/services/<name>-<scope_id>/`` (``owner.json``, ``lock``, ``daemon.log``).
+:func:`ensure_running` holds ``lock`` while it inspects, reaps and spawns, so any number of
+concurrent callers end with exactly one daemon. :func:`reap` is the only reaper.
+
+The daemon command (``ServiceSpec.argv``) must run the daemon in the foreground (its pid is the
+daemon's pid), must call :func:`sync_daemon.serve` so it writes its own owner record, and must
+carry the marker arguments ``--service <name>`` and ``--scope-id <scope_id>`` as separate
+arguments: the reaper recognises orphaned daemons by them and never touches a process without
+them. The control token is generated inside the daemon and never passed on a command line or in
+the environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from ._liveness import is_alive, process_start_time, same_user
+from ._owner import OwnerRecord, read_record, remove_record
+
+_POLL = 0.02
+_HEALTH_TIMEOUT = 1.0
+_REAP_GRACE = 3.0
+_LOG_TAIL = 2000
+_PROC = Path("/proc")
+
+
+class ServiceError(Exception):
+    """A service operation failed; ``code`` is stable, ``next_step`` tells the user what to do."""
+
+    def __init__(self, code: str, message: str, next_step: str = "") -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.next_step = next_step
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one daemon serves: a state root, an endpoint and an identity (e.g. a user)."""
+
+    state_root: Path
+    endpoint: str
+    identity: str
+
+    @property
+    def scope_id(self) -> str:
+        """First 16 hex digits of sha256(state_root NUL endpoint NUL identity)."""
+        joined = "\0".join((str(self.state_root), self.endpoint, self.identity))
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+    def service_dir(self, name: str) -> Path:
+        """Directory holding ``owner.json``, ``lock`` and ``daemon.log`` of service ``name``."""
+        return self.state_root / "services" / f"{name}-{self.scope_id}"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to find, start and judge one service daemon (see the module doc for ``argv``)."""
+
+    name: str
+    scope: Scope
+    argv: tuple[str, ...]
+    version: str
+    protocol: int
+    start_timeout: float = 15.0
+    lock_timeout: float = 30.0
+
+    @property
+    def service_dir(self) -> Path:
+        """This service's state directory."""
+        return self.scope.service_dir(self.name)
+
+    @property
+    def record_path(self) -> Path:
+        """Where the daemon's owner record lives."""
+        return self.service_dir / "owner.json"
+
+    @property
+    def log_path(self) -> Path:
+        """Where the daemon's stdout and stderr go."""
+        return self.service_dir / "daemon.log"
+
+
+# --------------------------------------------------------------------------- public operations
+
+
+def ensure_running(spec: ServiceSpec) -> OwnerRecord:
+    """Return the record of the one healthy daemon of ``spec``, starting it if needed."""
+    with _locked(spec):
+        current = _usable_record(spec)
+        if current is not None:
+            return current
+        _reap_locked(spec)
+        return _spawn(spec)
+
+
+def stop(spec: ServiceSpec, *, timeout: float = 5.0) -> bool:
+    """Stop the daemon of ``spec`` (and any orphans of its scope); True if anything was stopped."""
+    with _locked(spec):
+        stopped = False
+        found = read_record(spec.record_path)
+        if found.record is not None and is_alive(found.record):
+            _stop_daemon(spec, found.record, timeout)
+            stopped = True
+        stopped = bool(_reap_locked(spec)) or stopped
+        return stopped
+
+
+def status(spec: ServiceSpec) -> dict[str, Any]:
+    """The daemon's state: record (without token), whether it is alive, its /health or None."""
+    found = read_record(spec.record_path)
+    record = found.record
+    alive = record is not None and is_alive(record)
+    return {
+        "service": spec.name,
+        "scope_id": spec.scope.scope_id,
+        "state": found.state,
+        "reason": found.reason,
+        "record": record.public_dict() if record is not None else None,
+        "alive": alive,
+        "health": _health(record) if record is not None and alive else None,
+    }
+
+
+def reap(spec: ServiceSpec) -> list[int]:
+    """THE reaper: drop a dead record and stop orphaned daemons of this service and scope.
+
+    A record whose process is gone (or whose pid now belongs to another process) is removed; an
+    unreadable record is removed too. Processes of this user whose command line carries
+    ``--service <name> --scope-id <scope_id>`` and that the record does not name are stopped
+    (SIGTERM, SIGKILL after a grace). Returns the pids stopped.
+    """
+    with _locked(spec):
+        return _reap_locked(spec)
+
+
+def request(
+    record: OwnerRecord,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    timeout: float = 5.0,
+) -> tuple[int, dict[str, Any]]:
+    """Send an authenticated JSON request to the daemon; return (HTTP status, JSON body)."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{record.port}{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {record.token}", "Content-Type": "application/json"},
+    )
+    try:
+        with _OPENER.open(req, timeout=timeout) as resp:
+            return resp.status, _json_object(resp.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, _json_object(exc.read())
+    except (OSError, ValueError) as exc:
+        raise ServiceError(
+            "SERVICE_UNREACHABLE",
+            f"{record.service} daemon (pid {record.pid}, port {record.port}) did not answer: {exc}",
+            "Check the daemon with the status command, or restart it.",
+        ) from exc
+
+
+# --------------------------------------------------------------------------- ensure / spawn
+
+# Never route loopback traffic through a proxy from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@contextlib.contextmanager
+def _locked(spec: ServiceSpec) -> Iterator[None]:
+    spec.service_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = filelock.FileLock(str(spec.service_dir / "lock"), timeout=spec.lock_timeout)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise ServiceError(
+            "SERVICE_LOCK_TIMEOUT",
+            f"could not lock {spec.service_dir} within {spec.lock_timeout:g}s",
+            "Another command is starting or stopping this service; retry in a moment.",
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _usable_record(spec: ServiceSpec) -> OwnerRecord | None:
+    """The current daemon's record if it may be reused; stops a daemon that must be replaced."""
+    record = read_record(spec.record_path).record
+    if record is None or not is_alive(record):
+        return None
+    health = _health(record, attempts=3)
+    if health is None:
+        _stop_daemon(spec, record, timeout=2.0, ask=False)  # hung, or not our daemon at all
+        return None
+    if record.protocol != spec.protocol:
+        _stop_daemon(spec, record, timeout=5.0)  # we cannot talk to it
+        return None
+    if record.version != spec.version and health.get("idle") is True:
+        _stop_daemon(spec, record, timeout=5.0)  # outdated and idle: replace
+        return None
+    return record
+
+
+def _spawn(spec: ServiceSpec) -> OwnerRecord:
+    """Start the daemon and wait for its owner record and /health."""
+    with open(spec.log_path, "ab") as log:
+        try:
+            child = subprocess.Popen(
+                spec.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                close_fds=True,
+                env=dict(os.environ),
+            )
+        except OSError as exc:
+            raise ServiceError(
+                "SERVICE_START_FAILED",
+                f"could not start {spec.name} daemon: {exc}",
+                f"Check the daemon command: {' '.join(spec.argv)}",
+            ) from exc
+    deadline = time.monotonic() + spec.start_timeout
+    while time.monotonic() < deadline:
+        code = child.poll()
+        if code is not None:
+            raise ServiceError(
+                "SERVICE_START_FAILED",
+                f"{spec.name} daemon exited with status {code} while starting:\n{_log_tail(spec)}",
+                f"Read {spec.log_path} for details.",
+            )
+        record = read_record(spec.record_path).record
+        if record is not None and record.pid == child.pid and _health(record) is not None:
+            return record
+        time.sleep(_POLL)
+    _kill_child(child)
+    raise ServiceError(
+        "SERVICE_START_TIMEOUT",
+        f"{spec.name} daemon did not become healthy within {spec.start_timeout:g}s:\n"
+        f"{_log_tail(spec)}",
+        f"Read {spec.log_path} for details.",
+    )
+
+
+def _kill_child(child: subprocess.Popen[bytes]) -> None:
+    child.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=5.0)
+
+
+def _log_tail(spec: ServiceSpec) -> str:
+    try:
+        data = spec.log_path.read_bytes()
+    except OSError:
+        return "(no log)"
+    return data[-_LOG_TAIL:].decode("utf-8", errors="replace")
+
+
+def _health(record: OwnerRecord, *, attempts: int = 1) -> dict[str, Any] | None:
+    """The daemon's /health JSON if it answers as the process the record names, else None."""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(0.2)
+        try:
+            with _OPENER.open(
+                f"http://127.0.0.1:{record.port}/health", timeout=_HEALTH_TIMEOUT
+            ) as resp:
+                body = _json_object(resp.read())
+        except (OSError, ValueError):
+            continue
+        if (
+            body.get("pid") == record.pid
+            and body.get("service") == record.service
+            and body.get("scope_id") == record.scope_id
+        ):
+            return body
+    return None
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    if not raw:
+        return {}
+    value = json.loads(raw.decode("utf-8"))
+    return value if isinstance(value, dict) else {"value": value}
+
+
+# --------------------------------------------------------------------------- stopping / reaping
+
+
+def _stop_daemon(
+    spec: ServiceSpec, record: OwnerRecord, timeout: float, *, ask: bool = True
+) -> None:
+    """Ask the daemon to shut down (``ask``), then SIGTERM, then SIGKILL; remove its record.
+
+    A pid that does not carry the service markers is never asked nor signalled (it is not our
+    daemon, whatever the record says); only the record is dropped.
+    """
+    args = _cmdline(record.pid)
+    if args is not None and _has_markers(args, spec.name, spec.scope.scope_id):
+        if ask:
+            with contextlib.suppress(ServiceError, ValueError):
+                request(record, "POST", "/shutdown", timeout=min(timeout, 2.0))
+        if not (ask and _wait_gone(record.pid, record.start_time, timeout)):
+            _terminate(spec, record.pid, record.start_time, grace=timeout)
+    remove_record(spec.record_path, pid=record.pid)
+
+
+def _reap_locked(spec: ServiceSpec) -> list[int]:
+    found = read_record(spec.record_path)
+    keep: int | None = None
+    if found.state == "unreadable":
+        remove_record(spec.record_path)
+    elif found.record is not None:
+        if is_alive(found.record):
+            keep = found.record.pid
+        else:
+            remove_record(spec.record_path, pid=found.record.pid)
+    stopped = []
+    for pid in _marked_pids(spec.name, spec.scope.scope_id):
+        if pid == keep or pid == os.getpid():
+            continue
+        started = process_start_time(pid)
+        if started is not None and _terminate(spec, pid, started, grace=_REAP_GRACE):
+            stopped.append(pid)
+    return stopped
+
+
+def _terminate(spec: ServiceSpec, pid: int, start_time: str, *, grace: float) -> bool:
+    """SIGTERM ``pid`` if it is still a daemon of ``spec`` that started at ``start_time``;
+    SIGKILL after ``grace``. True if the process was signalled."""
+    if not _signal_daemon(spec, pid, start_time, signal.SIGTERM):
+        return False
+    if not _wait_gone(pid, start_time, grace):
+        _signal_daemon(spec, pid, start_time, signal.SIGKILL)
+        _wait_gone(pid, start_time, grace)
+    return True
+
+
+def _signal_daemon(spec: ServiceSpec, pid: int, start_time: str, sig: signal.Signals) -> bool:
+    """Signal ``pid`` only if it is this user's, unchanged, and carries the service markers."""
+    if process_start_time(pid) != start_time or not same_user(pid):
+        return False
+    args = _cmdline(pid)
+    if args is None or not _has_markers(args, spec.name, spec.scope.scope_id):
+        return False
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _wait_gone(pid: int, start_time: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while process_start_time(pid) == start_time:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL)
+    return True
+
+
+def _marked_pids(name: str, scope_id: str) -> list[int]:
+    """Pids of this user's processes whose argv carries ``--service name --scope-id scope_id``."""
+    if not _PROC.is_dir():
+        return _marked_pids_ps(name, scope_id)
+    pids = []
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        args = _cmdline(pid)
+        if args is not None and _has_markers(args, name, scope_id) and same_user(pid):
+            pids.append(pid)
+    return sorted(pids)
+
+
+def _marked_pids_ps(name: str, scope_id: str) -> list[int]:
+    """Non-Linux fallback: match the markers in ``ps`` output (arguments joined by spaces)."""
+    try:
+        done = subprocess.run(
+            ["ps", "-ax", "-o", "pid=,uid=,args="],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    pids = []
+    for line in done.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) < 3 or not parts[0].isdigit() or parts[1] != str(os.getuid()):
+            continue
+        if _has_markers(parts[2].split(), name, scope_id):
+            pids.append(int(parts[0]))
+    return sorted(pids)
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    """The arguments of ``pid`` (``ps`` words where there is no /proc), or None if unknown."""
+    if not _PROC.is_dir():
+        return _ps_args(pid)
+    try:
+        raw = (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return None
+    return [a.decode("utf-8", errors="replace") for a in raw.split(b"\0")]
+
+
+def _ps_args(pid: int) -> list[str] | None:
+    try:
+        done = subprocess.run(
+            ["ps", "-o", "args=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.split() if done.returncode == 0 else None
+
+
+def _has_markers(args: list[str], name: str, scope_id: str) -> bool:
+    pairs = set(itertools.pairwise(args))
+    return ("--service", name) in pairs and ("--scope-id", scope_id) in pairs

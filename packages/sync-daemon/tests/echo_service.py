@@ -1,0 +1,153 @@
+"""A tiny service for the tests (``serve()`` with extra routes) and helpers to drive it.
+
+Run as ``python echo_service.py --service echo --scope-id ID --state-root R --endpoint E
+--identity I [--idle-seconds S] [--version V] [--protocol P] [--busy]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sync_daemon import Route, Scope, ServiceSpec, serve
+
+ECHO_SERVICE = Path(__file__).resolve()
+
+SpecFactory = Callable[..., ServiceSpec]
+
+
+def echo_spec(
+    state_root: Path,
+    *,
+    endpoint: str = "local",
+    identity: str = "tester",
+    idle_seconds: float = 0.0,
+    version: str = "1.0",
+    protocol: int = 1,
+    extra: tuple[str, ...] = (),
+    start_timeout: float = 15.0,
+) -> ServiceSpec:
+    """A spec running ``echo_service.py`` with the reaper's marker arguments."""
+    scope = Scope(state_root, endpoint, identity)
+    argv = (
+        sys.executable,
+        str(ECHO_SERVICE),
+        "--service",
+        "echo",
+        "--scope-id",
+        scope.scope_id,
+        "--state-root",
+        str(state_root),
+        "--endpoint",
+        endpoint,
+        "--identity",
+        identity,
+        "--idle-seconds",
+        str(idle_seconds),
+        "--version",
+        version,
+        "--protocol",
+        str(protocol),
+        *extra,
+    )
+    return ServiceSpec(
+        name="echo",
+        scope=scope,
+        argv=argv,
+        version=version,
+        protocol=protocol,
+        start_timeout=start_timeout,
+    )
+
+
+def pids_mentioning(prefix: str) -> list[int]:
+    """Pids of processes (not this one) with an argument starting with ``prefix``."""
+    pids = []
+    needle = prefix.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(arg.startswith(needle) for arg in args):
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def marked_pids(spec: ServiceSpec) -> list[int]:
+    """Live (non-zombie) processes carrying the reaper markers of ``spec``."""
+    return [
+        pid
+        for pid in pids_mentioning(spec.scope.scope_id)
+        if not gone(pid) and _pairs_in(pid, spec)
+    ]
+
+
+def _pairs_in(pid: int, spec: ServiceSpec) -> bool:
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return False
+    pairs = set(itertools.pairwise(args))
+    return ("--service", spec.name) in pairs and ("--scope-id", spec.scope.scope_id) in pairs
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` until true or ``timeout``; return its last value."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def gone(pid: int) -> bool:
+    """True when ``pid`` no longer runs (missing or a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
+def _echo(body: bytes) -> tuple[int, dict[str, Any]]:
+    return 200, {"echo": json.loads(body or b"null")}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    for flag in ("--service", "--scope-id", "--state-root", "--endpoint", "--identity"):
+        parser.add_argument(flag, required=True)
+    parser.add_argument("--idle-seconds", type=float, default=0.0)
+    parser.add_argument("--version", default="1.0")
+    parser.add_argument("--protocol", type=int, default=1)
+    parser.add_argument("--busy", action="store_true")
+    args = parser.parse_args(argv)
+    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
+    if scope.scope_id != args.scope_id:
+        print(f"scope id mismatch: {scope.scope_id} != {args.scope_id}", file=sys.stderr)
+        return 2
+    serve(
+        args.service,
+        scope,
+        version=args.version,
+        protocol=args.protocol,
+        routes={("POST", "/echo"): Route(_echo), ("POST", "/public"): Route(_echo, auth=False)},
+        idle_seconds=args.idle_seconds,
+        health_extra=(lambda: {"busy": True}) if args.busy else None,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
