@@ -7,7 +7,9 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_outbox import Receiver
@@ -77,3 +79,54 @@ def test_posted_events_are_journaled_before_delivery(state_root: Path, sink: Rec
     _wait_for(lambda: sink.unique_in_order() == ["a"])
     assert "a" in Path(Outbox(outbox_dir(scope)).journal_path).read_text()
     stop(spec)
+
+
+class _SlowHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        time.sleep(3)  # a sink that takes its time
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_slow_delivery_never_makes_health_time_out(state_root: Path) -> None:
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
+    slow.daemon_threads = True
+    thread = threading.Thread(target=slow.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{slow.server_address[1]}/events"
+        scope = Scope(state_root, url, "tester")
+        spec = sync_spec(scope, sink="http", url=url, idle_seconds=0)
+        Outbox(outbox_dir(scope)).enqueue([{"event_id": "slow"}])
+        daemon = ensure_running(spec)
+        time.sleep(0.5)  # the delivery loop is now inside the 3 s POST
+        started = time.monotonic()
+        code, health = request(daemon, "GET", "/health", timeout=1.0)
+        assert code == 200
+        assert time.monotonic() - started < 1.0
+        assert health["queue_depth"] == 1
+        assert health["busy"] is True
+        stop(spec)
+    finally:
+        slow.shutdown()
+        slow.server_close()
+
+
+def test_an_idle_sync_daemon_retires_by_itself(state_root: Path) -> None:
+    scope = Scope(state_root, "jsonl", "tester")
+    spec = sync_spec(scope, idle_seconds=1)
+    daemon = ensure_running(spec)
+    _wait_for(lambda: not Path(f"/proc/{daemon.pid}").exists() or _zombie(daemon.pid), 15)
+    assert not spec.record_path.exists()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return "Z" in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
