@@ -214,4 +214,5 @@ def _describe_status(document: dict[str, Any]) -> str:
         if document["running"]
         else "no sync daemon running"
     )
-    return f"{head}; {document['queue_depth']} queued; last delivery {document['last_delivery_at']}"
+    last = document["last_delivery_at"] or "never"
+    return f"{head}; {document['queue_depth']} queued; last delivery: {last}"
