@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sync_daemon import Route, Scope, ServiceSpec, serve
+from sync_daemon import Reply, Route, Scope, ServiceSpec, serve
 
 ECHO_SERVICE = Path(__file__).resolve()
 
@@ -145,8 +145,18 @@ def main(argv: list[str]) -> int:
         routes={("POST", "/echo"): Route(_echo), ("POST", "/public"): Route(_echo, auth=False)},
         idle_seconds=args.idle_seconds,
         health_extra=(lambda: {"busy": True}) if args.busy else None,
+        resolver=_pages,
     )
     return 0
+
+
+def _pages(method: str, path: str) -> Route | None:
+    """``GET /page/<name>``: a path-parameter route answering HTML."""
+    name = path.removeprefix("/page/")
+    if method != "GET" or name == path or not name.isalnum():
+        return None
+    html = f"<h1>{name}</h1>".encode()
+    return Route(lambda _body: Reply(200, html, "text/html; charset=utf-8"), auth=False)
 
 
 if __name__ == "__main__":

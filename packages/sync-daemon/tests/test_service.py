@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -361,3 +362,16 @@ def test_lock_timeout_raises(make_spec: SpecFactory) -> None:
         holder.kill()
         holder.wait()
     assert filelock.FileLock(str(spec.service_dir / "lock")).acquire(timeout=5)
+
+
+def test_a_resolver_answers_path_parameters_with_any_content_type(make_spec: SpecFactory) -> None:
+    record = ensure_running(make_spec())
+    base = f"http://127.0.0.1:{record.port}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{base}/page/board", timeout=5) as reply:
+        assert reply.status == 200
+        assert reply.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert reply.read() == b"<h1>board</h1>"
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        opener.open(f"{base}/page/../etc", timeout=5)
+    assert missing.value.code == 404

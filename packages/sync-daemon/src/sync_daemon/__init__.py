@@ -11,7 +11,7 @@ configured) with capped exponential backoff; :func:`sync_spec` starts it.
 
 from .__about__ import __version__
 from ._daemon import DEFAULT_IDLE_SECONDS, PROTOCOL, outbox_dir, sink_config, sync_spec
-from ._host import Route, serve
+from ._host import Reply, Resolver, Route, serve
 from ._liveness import is_alive, process_start_time
 from ._outbox import DeliveryReport, JournalEntry, Outbox
 from ._owner import OwnerRecord, RecordRead, read_record, write_record
@@ -29,6 +29,8 @@ __all__ = [
     "Outbox",
     "OwnerRecord",
     "RecordRead",
+    "Reply",
+    "Resolver",
     "Route",
     "Scope",
     "ServiceError",

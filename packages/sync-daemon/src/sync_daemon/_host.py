@@ -33,12 +33,25 @@ MAX_BODY = 8 * 1024 * 1024
 #: A request other than /health within this many seconds makes the service not idle.
 QUIET_SECONDS = 2.0
 
-Handler = Callable[[bytes], tuple[int, dict[str, Any]]]
+
+@dataclass(frozen=True)
+class Reply:
+    """A non-JSON answer (a page, a text file): status, bytes and their content type."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+
+Handler = Callable[[bytes], "tuple[int, dict[str, Any]] | Reply"]
+#: Finds the route of a (method, path) that no fixed route matches (paths with parameters).
+Resolver = Callable[[str, str], "Route | None"]
 
 
 @dataclass(frozen=True)
 class Route:
-    """A handler for one (method, path): gets the raw body, returns (status, JSON object)."""
+    """A handler for one (method, path): gets the raw body, returns (status, JSON object)
+    or a :class:`Reply`."""
 
     handler: Handler
     auth: bool = True
@@ -83,9 +96,11 @@ class _Host:
         record: OwnerRecord,
         routes: Mapping[tuple[str, str], Route],
         health_extra: Callable[[], dict[str, Any]] | None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.record = record
         self.routes = dict(routes)
+        self.resolver = resolver
         self.health_extra = health_extra
         self.activity = _Activity()
         self.started = time.monotonic()
@@ -144,18 +159,23 @@ def serve(
     routes: Mapping[tuple[str, str], Route],
     idle_seconds: float,
     health_extra: Callable[[], dict[str, Any]] | None = None,
+    resolver: Resolver | None = None,
+    port: int = 0,
 ) -> None:
     """Run service ``spec_name`` for ``scope`` in the foreground until it is retired.
 
     Built-in routes: ``GET /health`` (no auth, never the token) and ``POST /shutdown`` (auth).
+    ``resolver`` answers paths no fixed route matches; ``port`` 0 picks a free port.
     ``idle_seconds > 0`` retires the daemon once no request other than /health arrived for that
     long and ``health_extra()`` does not report ``"busy": true``.
     """
     service_dir = scope.service_dir(spec_name)
     service_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     record_path = service_dir / "owner.json"
-    host = _Host(_placeholder_record(spec_name, scope, version, protocol), routes, health_extra)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(host, idle_seconds))
+    host = _Host(
+        _placeholder_record(spec_name, scope, version, protocol), routes, health_extra, resolver
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(host, idle_seconds))
     server.daemon_threads = True
     host.server = server
     host.record = _final_record(host.record, server.server_address[1])
@@ -249,6 +269,8 @@ def _make_handler(host: _Host, idle_seconds: float) -> type[BaseHTTPRequestHandl
         def _answer(self, method: str, path: str) -> None:
             builtin = method == "POST" and path == "/shutdown"
             route = None if builtin else host.routes.get((method, path))
+            if route is None and not builtin and host.resolver is not None:
+                route = host.resolver(method, path)
             if not builtin and route is None:
                 self._send(404, {"error": "not found"})
                 return
@@ -281,17 +303,24 @@ def _make_handler(host: _Host, idle_seconds: float) -> type[BaseHTTPRequestHandl
 
         def _run(self, route: Route, body: bytes) -> None:
             try:
-                code, payload = route.handler(body)
+                answer = route.handler(body)
             except Exception:
                 traceback.print_exc(file=sys.stderr)
                 self._send(500, {"error": "internal error"})
                 return
-            self._send(code, payload)
+            if isinstance(answer, Reply):
+                self._write(answer.status, answer.body, answer.content_type)
+            else:
+                self._send(*answer)
 
         def _send(self, code: int, payload: Mapping[str, Any]) -> None:
             data = json.dumps(payload, sort_keys=True).encode("utf-8")
+            self._write(code, data, "application/json")
+
+        def _write(self, code: int, data: bytes, content_type: str) -> None:
             self.send_response(code)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
+            self.send_header("Cache-Control", "no-store")
             self.send_header("Content-Length", str(len(data)))
             if self.close_connection:
                 self.send_header("Connection", "close")
