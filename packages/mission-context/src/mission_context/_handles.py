@@ -62,8 +62,11 @@ def mission_dirs(specs_root: Path) -> list[str]:
 def resolve_handle(specs_root: Path, handle: str) -> str:
     """The directory name ``handle`` selects under ``specs_root``."""
     handle = check_handle(handle)
-    names = mission_dirs(specs_root)
     upper = handle.upper()
+    id_shaped = bool(_ULID.match(upper) or _MID8.match(upper))
+    if not id_shaped and os.path.isdir(os.path.join(specs_root, handle)):
+        return handle  # the exact-name rule, without listing every mission (names are unique)
+    names = mission_dirs(specs_root)
 
     def by_id(match: Callable[[str], bool]) -> list[str]:
         base = str(specs_root)

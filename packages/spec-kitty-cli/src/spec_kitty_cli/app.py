@@ -432,6 +432,32 @@ def sync(
     raise typer.Exit(run_sync(Path.cwd(), action, as_json=as_json))
 
 
+@app.command("dashboard", short_help="A read-only local web board of the missions.")
+def dashboard(
+    action: Annotated[
+        str,
+        typer.Argument(help="start, stop or status.", metavar="ACTION"),
+    ] = "start",
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: a free one).")] = 0,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the page in the browser after start.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Serve this repository's board and planning artifacts on 127.0.0.1: one per repository.
+
+    Strictly read-only: it renders the event logs and never writes into the repository.
+    `start` reuses a running dashboard; `start --json` prints {url, port, pid}.
+
+    Example: spec-kitty dashboard start --port 0 --json
+    """
+    from ._dashboard import run_dashboard
+
+    raise typer.Exit(
+        run_dashboard(Path.cwd(), action, port=port, open_browser=open_browser, as_json=as_json)
+    )
+
+
 @app.command("board", hidden=True)
 def board(
     mission_dir: Annotated[

@@ -1,0 +1,577 @@
+"""``spec-kitty dashboard [start|stop|status]``: a read-only local web board and JSON API.
+
+Read-only by construction: every handler reads through :func:`mission_status.materialize_snapshot`
+(a pure fold of the event log) and plain ``read`` calls; nothing reachable from the server opens
+a file for writing, replaces one, commits, or runs git. The only files the dashboard ever writes
+are its owner record and log, which :func:`sync_daemon.serve` keeps under ``$SPEC_KITTY_HOME``.
+
+The board is the log's, so a stale committed ``status.json`` does not matter. Boards are cached
+per status directory, keyed by the identity of the log (size, mtime, inode) and of the WP files
+whose titles the board shows: a poll that finds the same identity costs a few ``stat`` calls,
+never a re-reduce. ``GET /api/missions/{m}/version`` exposes that key, so the page fetches the
+board only when it changed.
+
+One dashboard per repository: the scope's endpoint is the primary checkout, and the process is
+started, reused, stopped and reaped by the generic service mechanism of ``sync_daemon``
+(``ensure_running`` / ``stop`` / ``status`` / ``reap`` / ``serve``); the argv carries the
+``--service dashboard --scope-id ID`` markers the reaper looks for.
+
+``python -m spec_kitty_cli._dashboard serve --service dashboard --scope-id ID --state-root R
+--endpoint ROOT --identity USER [--port N] [--idle-seconds S]`` runs it in the foreground.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import getpass
+import hashlib
+import os
+import re
+import socket
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from mission_context import ContextError, MissionExecutionContext
+from mission_status import MissionStatusError
+
+from ._output import emit_json, exit_code_for
+from ._runtime import guarded, say
+
+if TYPE_CHECKING:
+    from sync_daemon import Reply, Route, Scope, ServiceSpec
+
+SERVICE = "dashboard"
+#: Bumped when the page/API contract changes incompatibly: older dashboards are replaced.
+PROTOCOL = 1
+#: Exit status of the daemon when its port is taken (the CLI turns it into an error code).
+_PORT_IN_USE_EXIT = 98
+_PORT_IN_USE_MARK = "DASHBOARD_PORT_IN_USE"
+
+#: The planning artifacts the API serves, by exact name; nothing else is ever opened.
+ARTIFACTS: tuple[str, ...] = (
+    "spec.md",
+    "plan.md",
+    "tasks.md",
+    "research.md",
+    "data-model.md",
+    "quickstart.md",
+    "analysis-report.md",
+    "retrospective.yaml",
+)
+_WP_ID = re.compile(r"^WP\d{2,3}$")
+#: Largest artifact served (bigger ones are refused, not truncated).
+MAX_ARTIFACT_BYTES = 4 * 1024 * 1024
+_JSON = "application/json"
+_TEXT = "text/plain; charset=utf-8"
+_HTML = "text/html; charset=utf-8"
+
+
+# =============================================================================== server side
+
+
+class _NotFound(Exception):
+    """A 404 with a structured error body."""
+
+    def __init__(self, code: str, message: str, next_step: str) -> None:
+        super().__init__(message)
+        self.body = {"error": {"code": code, "message": message, "next_step": next_step}}
+
+
+@dataclass(frozen=True, slots=True)
+class _Board:
+    key: tuple[Any, ...]
+    version: str
+    document: dict[str, Any]
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    """(size, mtime_ns, inode) of ``path`` without following a symlink; None if missing."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _wp_files_key(tasks_dir: Path) -> tuple[Any, ...]:
+    """Identity of the WP prompt files (their titles are on the board)."""
+    try:
+        with os.scandir(tasks_dir) as entries:
+            names = sorted(e.name for e in entries if e.name.startswith("WP"))
+    except OSError:
+        return ()
+    return tuple((name, _stat_key(tasks_dir / name)) for name in names)
+
+
+class BoardCache:
+    """Boards per status directory, re-reduced only when the files they come from change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._boards: dict[str, _Board] = {}
+        self.reduces = 0
+
+    def key(self, ctx: MissionExecutionContext) -> tuple[Any, ...]:
+        from mission_status import LOG_FILENAME
+
+        read_dir = ctx.status_surface.read_dir
+        return (
+            ctx.identity.mission_id,
+            ctx.identity.mission_slug,
+            str(read_dir),
+            _stat_key(read_dir / LOG_FILENAME),
+            _wp_files_key(ctx.prompt_source.prompt_source_dir),
+        )
+
+    def board(self, ctx: MissionExecutionContext) -> _Board:
+        """The board of ``ctx`` (cached while the key is unchanged)."""
+        key = self.key(ctx)  # taken before reading: a change meanwhile only costs a re-reduce
+        slot = str(ctx.status_surface.read_dir)
+        with self._lock:
+            cached = self._boards.get(slot)
+        if cached is not None and cached.key == key:
+            return cached
+        made = _Board(key, _version(key), _board_document(ctx))
+        with self._lock:
+            self.reduces += 1
+            self._boards[slot] = made
+        return made
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._boards)
+
+
+def _version(key: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
+
+
+def _board_document(ctx: MissionExecutionContext) -> dict[str, Any]:
+    """Exactly what ``spec-kitty status --mission M --json`` prints, from a pure read."""
+    from mission_status import materialize_snapshot, progress
+
+    from ._board import board_document, wp_titles
+
+    read_dir = ctx.status_surface.read_dir
+    if not read_dir.is_dir():
+        ctx.status()  # raises the resolver's STATUS_READ_PATH_NOT_FOUND (it writes nothing)
+    snapshot = materialize_snapshot(read_dir)
+    titles = wp_titles(ctx.prompt_source.prompt_source_dir)
+    return {
+        "mission_slug": ctx.identity.mission_slug,
+        "mission_id": ctx.identity.mission_id,
+        **board_document(ctx.identity.mission_slug, snapshot, progress(snapshot), titles),
+    }
+
+
+class Dashboard:
+    """The routes of one repository's dashboard. Every handler only reads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cache = BoardCache()
+        self._page: bytes | None = None
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def routes(self) -> dict[tuple[str, str], Route]:
+        from sync_daemon import Route
+
+        return {
+            ("GET", "/"): Route(self._guard(self.page), auth=False),
+            ("GET", "/index.html"): Route(self._guard(self.page), auth=False),
+            ("GET", "/api/missions"): Route(self._guard(self.missions), auth=False),
+        }
+
+    def resolver(self, method: str, path: str) -> Route | None:
+        """Routes with parameters: ``/api/missions/{mission}/...``; every other GET is a 404."""
+        from sync_daemon import Route
+
+        if method != "GET":
+            return None
+        parts = path.split("/")[1:]
+        if len(parts) >= 3 and parts[:2] == ["api", "missions"]:
+            mission, rest = unquote(parts[2]), parts[3:]
+            if rest == ["board"]:
+                return Route(self._guard(lambda _b: self.board(mission)), auth=False)
+            if rest == ["version"]:
+                return Route(self._guard(lambda _b: self.version(mission)), auth=False)
+            if rest == ["artifacts"]:
+                return Route(self._guard(lambda _b: self.artifact_index(mission)), auth=False)
+            if rest and rest[0] == "artifacts":
+                name = "/".join(unquote(part) for part in rest[1:])
+                return Route(self._guard(lambda _b: self.artifact(mission, name)), auth=False)
+        return Route(self._guard(lambda _b: self._unknown(path)), auth=False)
+
+    def _guard(self, handler: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+        """Structured errors for every failure a request can meet (never a traceback)."""
+
+        def run(body: bytes) -> Any:
+            try:
+                return handler(body)
+            except _NotFound as err:
+                return 404, err.body
+            except MissionStatusError as err:
+                code = exit_code_for(err)
+                status = 404 if code in (2, 3) else 500
+                return status, {"error": err.to_dict()}
+
+        return run
+
+    def _unknown(self, path: str) -> tuple[int, dict[str, Any]]:
+        raise _NotFound(
+            "NOT_FOUND",
+            f"no such page or API: {path}",
+            "see GET /api/missions, /api/missions/{mission}/board and /artifacts/{name}",
+        )
+
+    def _context(self, mission: str) -> MissionExecutionContext:
+        from mission_context import resolve_action_context
+
+        if not mission or "/" in mission or "\\" in mission or mission.startswith("."):
+            raise _NotFound(
+                "MISSION_NOT_FOUND",
+                f"no mission {mission!r}",
+                "GET /api/missions lists the missions of this repository",
+            )
+        return resolve_action_context(cwd=self.root, action="dashboard", mission=mission)
+
+    # -- handlers -----------------------------------------------------------------------------
+
+    def page(self, _body: bytes) -> Reply:
+        from sync_daemon import Reply
+
+        if self._page is None:
+            from importlib.resources import files
+
+            self._page = files(__package__).joinpath("dashboard.html").read_bytes()
+        return Reply(200, self._page, _HTML)
+
+    def missions(self, _body: bytes) -> tuple[int, dict[str, Any]]:
+        """Every mission with its progress (from the cached boards)."""
+        from mission_context import list_missions, resolve_action_context
+
+        rows: list[dict[str, Any]] = []
+        for name in list_missions(cwd=self.root):
+            row: dict[str, Any] = {"mission": name}
+            try:
+                ctx = resolve_action_context(cwd=self.root, action="dashboard", mission=name)
+                board = self.cache.board(ctx)
+            except MissionStatusError as err:
+                row["error"] = err.to_dict()
+            else:
+                document = board.document
+                lanes = [entry["lane"] for entry in document["work_packages"].values()]
+                row |= {
+                    "mission_id": ctx.identity.mission_id,
+                    "mid8": ctx.identity.mid8,
+                    "mission_slug": ctx.identity.mission_slug,
+                    "topology": ctx.topology.value,
+                    "work_packages": len(lanes),
+                    "done": lanes.count("done"),
+                    "summary": document["summary"],
+                    "done_percentage": document["progress"]["done_percentage"],
+                    "weighted_percentage": document["progress"]["weighted_percentage"],
+                    "version": board.version,
+                }
+            rows.append(row)
+        return 200, {"repository": str(self.root), "missions": rows}
+
+    def board(self, mission: str) -> tuple[int, dict[str, Any]]:
+        return 200, self.cache.board(self._context(mission)).document
+
+    def version(self, mission: str) -> tuple[int, dict[str, Any]]:
+        ctx = self._context(mission)
+        return 200, {"mission": ctx.mission_dir_name, "version": _version(self.cache.key(ctx))}
+
+    def artifact_index(self, mission: str) -> tuple[int, dict[str, Any]]:
+        ctx = self._context(mission)
+        present = [name for name in ARTIFACTS if _regular_file(ctx.primary_mission_dir / name)]
+        wps = sorted(
+            {
+                path.name.split("-", 1)[0]
+                for path in _wp_files(ctx.prompt_source.prompt_source_dir, "WP")
+                if _WP_ID.match(path.name.split("-", 1)[0])
+            }
+        )
+        return 200, {"mission": ctx.mission_dir_name, "artifacts": present, "work_packages": wps}
+
+    def artifact(self, mission: str, name: str) -> Reply:
+        from sync_daemon import Reply
+
+        ctx = self._context(mission)
+        path = self._artifact_path(ctx, name)
+        if path is None:
+            raise _NotFound(
+                "ARTIFACT_NOT_FOUND",
+                f"{ctx.mission_dir_name} has no artifact {name!r}",
+                "ask for one of: " + ", ".join(ARTIFACTS) + " or a WP id (WP01)",
+            )
+        return Reply(200, _read_text(path), _TEXT)
+
+    def _artifact_path(self, ctx: MissionExecutionContext, name: str) -> Path | None:
+        if "/" in name or "\\" in name or ".." in name or "\0" in name:
+            return None
+        if name in ARTIFACTS:
+            base, candidates = ctx.primary_mission_dir, [ctx.primary_mission_dir / name]
+        elif _WP_ID.match(name):
+            base = ctx.prompt_source.prompt_source_dir
+            candidates = _wp_files(base, name + "-")
+        else:
+            return None
+        for path in candidates:
+            if _regular_file(path) and _inside(path, base):
+                return path
+        return None
+
+    def health(self) -> dict[str, Any]:
+        return {"repository": str(self.root), "boards_cached": len(self.cache)}
+
+
+def _wp_files(tasks_dir: Path, prefix: str) -> list[Path]:
+    try:
+        with os.scandir(tasks_dir) as entries:
+            names = sorted(e.name for e in entries)
+    except OSError:
+        return []
+    return [tasks_dir / n for n in names if n.startswith(prefix) and n.endswith(".md")]
+
+
+def _regular_file(path: Path) -> bool:
+    """A regular file, not a symlink (a link could point anywhere)."""
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
+
+
+def _inside(path: Path, base: Path) -> bool:
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(base))
+    except OSError:
+        return False
+
+
+def _read_text(path: Path) -> bytes:
+    """The file's bytes as UTF-8 (undecodable bytes replaced); read-only, no symlink follow."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _NotFound("ARTIFACT_NOT_FOUND", f"cannot read {path.name}: {exc}", "retry") from None
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(MAX_ARTIFACT_BYTES + 1)
+    if len(data) > MAX_ARTIFACT_BYTES:
+        raise _NotFound(
+            "ARTIFACT_TOO_LARGE",
+            f"{path.name} is larger than {MAX_ARTIFACT_BYTES} bytes",
+            "open the file in an editor",
+        )
+    return data.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def main(argv: Sequence[str]) -> int:
+    """``serve``: run the dashboard in the foreground until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m spec_kitty_cli._dashboard")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = sub.add_parser("serve", help="run the dashboard in the foreground")
+    for flag in ("--service", "--scope-id", "--state-root", "--endpoint", "--identity"):
+        serve_cmd.add_argument(flag, required=True)
+    serve_cmd.add_argument("--port", type=int, default=0)
+    serve_cmd.add_argument("--idle-seconds", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    from sync_daemon import Scope, serve
+
+    from .__about__ import __version__
+
+    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
+    if scope.scope_id != args.scope_id or args.service != SERVICE:
+        parser.error("--scope-id / --service do not match the scope given")
+    dashboard = Dashboard(Path(args.endpoint))
+    try:
+        serve(
+            SERVICE,
+            scope,
+            version=__version__,
+            protocol=PROTOCOL,
+            routes=dashboard.routes(),
+            resolver=dashboard.resolver,
+            idle_seconds=args.idle_seconds,
+            health_extra=dashboard.health,
+            port=args.port,
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"{_PORT_IN_USE_MARK}: port {args.port} is in use", file=sys.stderr, flush=True)
+        return _PORT_IN_USE_EXIT
+    return 0
+
+
+# =============================================================================== CLI side
+
+
+def dashboard_scope(root: Path) -> Scope:
+    """One dashboard per repository (its primary checkout) and user, under $SPEC_KITTY_HOME."""
+    from sync_daemon import Scope, default_state_root
+
+    return Scope(default_state_root(os.environ), str(root), getpass.getuser())
+
+
+def dashboard_spec(scope: Scope, *, port: int = 0, idle_seconds: float = 0.0) -> ServiceSpec:
+    """The spec that runs the dashboard of ``scope`` (markers for the reaper included)."""
+    from sync_daemon import ServiceSpec
+
+    from .__about__ import __version__
+
+    argv = [
+        sys.executable, "-P", "-m", "spec_kitty_cli._dashboard", "serve",
+        "--service", SERVICE, "--scope-id", scope.scope_id,
+        "--state-root", str(scope.state_root), "--endpoint", scope.endpoint,
+        "--identity", scope.identity, "--port", str(port), "--idle-seconds", str(idle_seconds),
+    ]  # fmt: skip
+    return ServiceSpec(
+        name=SERVICE, scope=scope, argv=tuple(argv), version=__version__, protocol=PROTOCOL
+    )
+
+
+def _url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/"
+
+
+def _root(cwd: Path) -> Path:
+    from mission_status import find_git_dirs
+
+    dirs = find_git_dirs(cwd)
+    if dirs is None:
+        raise ContextError(
+            f"{cwd} is not inside a git repository",
+            code="NOT_A_REPOSITORY",
+            next_step="run the command from your project's checkout",
+        )
+    return dirs.primary_root
+
+
+def _port_in_use(port: int, detail: str = "") -> ContextError:
+    return ContextError(
+        f"port {port} on 127.0.0.1 is already in use{detail}",
+        code=_PORT_IN_USE_MARK,
+        next_step="choose another port with --port N, or --port 0 for a free one",
+    )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run_dashboard(cwd: Path, action: str, *, port: int, open_browser: bool, as_json: bool) -> int:
+    """start / stop / status of this repository's dashboard."""
+
+    def body() -> int:
+        from sync_daemon import ServiceError
+
+        try:
+            return _run(cwd, action, port=port, open_browser=open_browser, as_json=as_json)
+        except ServiceError as err:
+            if _PORT_IN_USE_MARK in err.message:
+                raise _port_in_use(port) from None
+            raise ContextError(
+                err.message,
+                code=err.code,
+                next_step=err.next_step or "see `spec-kitty dashboard status` and the daemon log",
+            ) from None
+
+    return guarded(as_json, body)
+
+
+def _run(cwd: Path, action: str, *, port: int, open_browser: bool, as_json: bool) -> int:
+    if action not in ("start", "stop", "status"):
+        raise ContextError(
+            f"unknown dashboard action {action!r}",
+            code="INVALID_ARGUMENTS",
+            next_step="use one of: start, stop, status",
+        )
+    if not 0 <= port <= 65535:
+        raise ContextError(
+            f"--port {port} is not a TCP port",
+            code="INVALID_ARGUMENTS",
+            next_step="pass --port 0 (a free port) or a port between 1 and 65535",
+        )
+    from sync_daemon import status, stop
+
+    root = _root(cwd)
+    spec = dashboard_spec(dashboard_scope(root), port=port)
+    if action == "start":
+        document, message = _start(spec, root, port)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(document["url"])
+    elif action == "stop":
+        stopped = stop(spec)
+        document = {"stopped": stopped, "repository": str(root)}
+        message = "dashboard stopped" if stopped else "no dashboard was running"
+    else:
+        state = status(spec)
+        record = state.get("record") or {}
+        health = state.get("health") or {}
+        running = bool(state.get("alive")) and bool(health)
+        document = {
+            "running": running,
+            "url": _url(record["port"]) if running else None,
+            "port": record.get("port") if running else None,
+            "pid": record.get("pid") if running else None,
+            "uptime_seconds": health.get("uptime_seconds"),
+            "repository": str(root),
+        }
+        message = (
+            f"dashboard {document['pid']} at {document['url']}"
+            if running
+            else "no dashboard running (start one with `spec-kitty dashboard start`)"
+        )
+    if as_json:
+        emit_json(document)
+    else:
+        say(message)
+    return 0
+
+
+def _start(spec: ServiceSpec, root: Path, port: int) -> tuple[dict[str, Any], str]:
+    from sync_daemon import ensure_running, status
+
+    before = status(spec)
+    running_pid = (before.get("record") or {}).get("pid") if before.get("health") else None
+    if running_pid is None and port and not _port_free(port):
+        raise _port_in_use(port)
+    record = ensure_running(spec)
+    reused = record.pid == running_pid
+    document: dict[str, Any] = {
+        "url": _url(record.port),
+        "port": record.port,
+        "pid": record.pid,
+        "reused": reused,
+        "repository": str(root),
+    }
+    message = f"dashboard {record.pid} at {_url(record.port)}" + (" (already running)" * reused)
+    if port and record.port != port:
+        note = (
+            f"a dashboard already runs on port {record.port} (asked for {port}); reusing it: "
+            "`spec-kitty dashboard stop` first to move it"
+        )
+        document["note"] = note
+        message += f"\n{note}"
+    return document, message
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
