@@ -33,6 +33,10 @@ ALLOWED: dict[str, dict[str, str]] = {
     ".git": {
         "mission_status._git": "the single parser of worktree pointers",
         "mission_context": "git topology (worktree registrations, refs)",
+        "occurrence_map._moves": (
+            "skips VCS metadata directories while scanning a lane checkout for stale "
+            "references to moved paths; it never locates mission state"
+        ),
     },
     "gitdir:": {"mission_status._git": "the single parser of worktree pointers"},
     "commondir": {"mission_status._git": "the single parser of worktree pointers"},

@@ -43,4 +43,25 @@ def test_actions_and_categories_do_not_overlap() -> None:
 
 
 def test_public_api() -> None:
-    assert occurrence_map.__all__ == ["ACTIONS", "STANDARD_CATEGORIES", "__version__"]
+    assert set(occurrence_map.__all__) == {
+        "ACTIONS",
+        "STANDARD_CATEGORIES",
+        "__version__",
+        "DiffEntry",
+        "DiffReport",
+        "MapException",
+        "Move",
+        "MoveFinding",
+        "OccurrenceMap",
+        "OccurrenceMapError",
+        "StructuralTarget",
+        "Target",
+        "ValidationReport",
+        "check_diff",
+        "check_moves",
+        "load",
+        "starter_map",
+        "validate_file",
+        "validate_text",
+    }
+    assert all(hasattr(occurrence_map, name) for name in occurrence_map.__all__)

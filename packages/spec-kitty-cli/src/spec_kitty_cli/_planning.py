@@ -172,9 +172,11 @@ def run_finalize_tasks(cwd: Path, mission: str | None, *, as_json: bool) -> int:
     """tasks.md -> WP files and lanes.json (committed), every WP seeded to planned."""
 
     def body() -> int:
+        from ._occurrence import require_admissible_map
         from ._tasks_md import compute_lanes, lanes_document, parse_tasks_md
 
         ctx = resolve(cwd, "finalize-tasks", mission)
+        require_admissible_map(ctx, "finalize-tasks")
         tasks_md = ctx.primary_mission_dir / "tasks.md"
         try:
             text = tasks_md.read_text(encoding="utf-8")

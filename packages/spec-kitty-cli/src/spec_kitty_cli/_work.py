@@ -22,6 +22,7 @@ from mission_status import (
     StatusSnapshot,
 )
 
+from ._occurrence import require_admissible_map, review_gate
 from ._output import emit_json
 from ._planning import commit_planning
 from ._runtime import commit_status, guarded, resolve, say, writable_status
@@ -71,6 +72,7 @@ def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_jso
     def body() -> int:
         wp_id = wp.strip().upper()
         ctx = resolve(cwd, "implement", mission, wp_id)
+        require_admissible_map(ctx, "implement")
         status = writable_status(ctx)
         lane = _seeded_state(status, ctx, wp_id)
         unready = _unready_dependencies(ctx, wp_id, status.snapshot())
@@ -191,6 +193,8 @@ def run_review(
                 code="WORK_PACKAGE_NOT_IN_REVIEW",
                 next_step=f"move it first: `spec-kitty move-task {wp_id} --to for_review`",
             )
+        if approve:
+            review_gate(ctx, wp_id)  # a bulk-edit lane must keep to its occurrence map
         if lane is Lane.FOR_REVIEW:
             status.transition(wp_id, Lane.IN_REVIEW, actor=reviewer)
         if approve:

@@ -458,6 +458,60 @@ def dashboard(
     )
 
 
+@app.command("occurrence-map", short_help="Validate, check or start an occurrence map.")
+def occurrence_map(  # noqa: PLR0917 (typer: one parameter per option)
+    action: Annotated[
+        str, typer.Argument(help="validate, check or init.", metavar="ACTION", show_default=False)
+    ],
+    wp: Annotated[
+        str | None,
+        typer.Argument(help="The work package (for check).", metavar="[WP]", show_default=False),
+    ] = None,
+    mission: MissionOption = None,
+    term: Annotated[str | None, typer.Option("--term", help="The term (for init).")] = None,
+    replacement: Annotated[
+        str | None, typer.Option("--replacement", help="Its replacement (for init).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Move findings are errors, not warnings.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The occurrence map of a bulk-edit mission (change_mode: bulk_edit).
+
+    validate: the map's errors, warnings and admissibility. check WPxx: every file the WP's
+    lane changed, classified against the map (exit 1 when one is blocked). init: a starter
+    map with all 8 categories.
+
+    Example: spec-kitty occurrence-map check WP01 --mission 01KTPKST --json
+    """
+    from ._output import report_error
+
+    if action not in ("validate", "check", "init"):
+        from mission_context import ContextError
+
+        error = ContextError(
+            f"unknown occurrence-map action {action!r}",
+            code="INVALID_ARGUMENTS",
+            next_step="use one of: validate, check, init",
+        )
+        raise typer.Exit(report_error(error, as_json=as_json))
+    from ._occurrence import run_occurrence_map
+
+    raise typer.Exit(
+        run_occurrence_map(
+            Path.cwd(),
+            action,
+            wp,
+            mission,
+            term=term,
+            replacement=replacement,
+            strict=strict,
+            as_json=as_json,
+        )
+    )
+
+
 @app.command("board", hidden=True)
 def board(
     mission_dir: Annotated[

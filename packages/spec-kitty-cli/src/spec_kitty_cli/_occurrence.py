@@ -1,0 +1,292 @@
+"""The occurrence-map gate of bulk-edit missions, and ``spec-kitty occurrence-map``.
+
+A mission whose primary ``meta.json`` says ``change_mode: bulk_edit`` must carry an
+admissible ``occurrence_map.yaml`` in its primary mission directory before
+``finalize-tasks`` or ``implement`` run, and ``review`` classifies every file its lane
+changed against that map. Both are read from the primary checkout under every topology
+(spec-kitty 3.2.7 read the coordination copy of a coord mission, found no meta.json there
+and silently skipped the check).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mission_context import ContextError, Git, MissionExecutionContext
+
+from ._output import emit_json
+from ._runtime import guarded, resolve, say
+
+if TYPE_CHECKING:
+    from occurrence_map import DiffReport
+
+MAP_NAME = "occurrence_map.yaml"
+BULK_EDIT = "bulk_edit"
+
+
+def map_path(ctx: MissionExecutionContext) -> Path:
+    return ctx.primary_mission_dir / MAP_NAME
+
+
+def is_bulk_edit(ctx: MissionExecutionContext) -> bool:
+    return ctx.meta.change_mode == BULK_EDIT
+
+
+def require_admissible_map(ctx: MissionExecutionContext, action: str) -> None:
+    """The gate of ``finalize-tasks`` and ``implement``: refuse without an admissible map."""
+    if not is_bulk_edit(ctx):
+        return
+    from occurrence_map import validate_file
+
+    path = map_path(ctx)
+    fix = f"spec-kitty occurrence-map validate --mission {ctx.identity.mid8}"
+    if not path.is_file():
+        raise ContextError(
+            f"{ctx.mission_dir_name} is a bulk-edit mission and has no {MAP_NAME}",
+            code="OCCURRENCE_MAP_MISSING",
+            next_step=f"spec-kitty occurrence-map init --mission {ctx.identity.mid8} "
+            "--term OLD --replacement NEW, fill it in, then re-run " + action,
+        )
+    report = validate_file(path)
+    if not report.valid:
+        raise ContextError(
+            f"{path} is invalid: {'; '.join(report.errors)}",
+            code="OCCURRENCE_MAP_INVALID",
+            next_step=f"fix the map ({fix}), then re-run {action}",
+        )
+    if not report.admissible:
+        raise ContextError(
+            f"{path} is not admissible yet: {'; '.join(report.admissibility_errors)}",
+            code="OCCURRENCE_MAP_INADMISSIBLE",
+            next_step=f"complete the map ({fix}), then re-run {action}",
+        )
+
+
+def lane_changes(ctx: MissionExecutionContext, wp_id: str) -> tuple[str, str, list[str]]:
+    """(base, head, changed paths) of the work of ``wp_id``.
+
+    With lanes: the lane branch against its merge base with the target. Without: the
+    target against the WP's recorded ``base_commit``.
+    """
+    git = Git(ctx.workspace.primary_root)
+    target = f"refs/heads/{ctx.branch_ref.target_branch}"
+    if ctx.lane is not None and ctx.topology.uses_lanes:
+        head = f"refs/heads/{ctx.lane_branch(ctx.lane)}"
+        base = git.out("merge-base", target, head)
+    else:
+        from ._work import wp_front_matter
+
+        head = target
+        base = str(wp_front_matter(ctx, wp_id).get("base_commit") or "")
+        if not base:
+            raise ContextError(
+                f"{wp_id} records no base_commit to diff against",
+                code="WORK_PACKAGE_BASE_UNKNOWN",
+                next_step="re-run `spec-kitty finalize-tasks` to record it",
+            )
+    changed = git.out("diff", "--name-only", "--no-renames", f"{base}..{head}").splitlines()
+    return base, head, sorted(path for path in changed if path)
+
+
+def check_wp(ctx: MissionExecutionContext, wp_id: str) -> tuple[DiffReport, str, str]:
+    """Classify every file ``wp_id`` changed; the report and the base/head compared."""
+    from occurrence_map import check_diff, load
+
+    base, head, changed = lane_changes(ctx, wp_id)
+    mission_dir = str(ctx.primary_mission_dir.relative_to(ctx.workspace.primary_root))
+    report = check_diff(load(map_path(ctx)), changed, mission_dir=mission_dir)
+    return report, base, head
+
+
+def review_gate(ctx: MissionExecutionContext, wp_id: str) -> None:
+    """Refuse an approval while the WP changed a do_not_change or unclassified file."""
+    if not is_bulk_edit(ctx):
+        return
+    require_admissible_map(ctx, "review")
+    report, _, _ = check_wp(ctx, wp_id)
+    if report.ok:
+        return
+    print_report(report)
+    blocked = ", ".join(f"{entry.path} ({entry.reason})" for entry in report.blocked)
+    raise ContextError(
+        f"{wp_id} changes files the occurrence map does not allow: {blocked}",
+        code="OCCURRENCE_MAP_BLOCKED",
+        next_step=f"revert those files in the lane, or extend {MAP_NAME}; "
+        f"`spec-kitty occurrence-map check {wp_id} --mission {ctx.identity.mid8}` shows all",
+    )
+
+
+def _entries(report: DiffReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "path": entry.path,
+            "category": entry.category,
+            "source": entry.source,
+            "action": entry.action,
+            "verdict": entry.verdict,
+            "reason": entry.reason,
+        }
+        for entry in report.entries
+    ]
+
+
+def print_report(report: DiffReport) -> None:
+    """Every changed file and its verdict, as a table on stderr (the gate's evidence)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="occurrence map check")
+    for column in ("file", "matched", "category", "action", "verdict"):
+        table.add_column(column)
+    for entry in report.entries:
+        style = "red" if entry.verdict == "blocked" else ""
+        table.add_row(
+            entry.path,
+            entry.source,
+            entry.category or "-",
+            entry.action or "-",
+            entry.verdict,
+            style=style,
+        )
+    Console(stderr=True, highlight=False).print(table)
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def run_occurrence_map(
+    cwd: Path,
+    action: str,
+    wp: str | None,
+    mission: str | None,
+    *,
+    term: str | None,
+    replacement: str | None,
+    strict: bool,
+    as_json: bool,
+) -> int:
+    """validate / check / init."""
+
+    def body() -> int:
+        from occurrence_map import OccurrenceMapError
+
+        try:
+            return _run(cwd, action, wp, mission, term, replacement, strict, as_json)
+        except OccurrenceMapError as err:
+            code = f"OCCURRENCE_MAP_{err.code.upper()}"  # the CLI's code style
+            raise ContextError(err.message, code=code, next_step=err.next_step) from None
+
+    return guarded(as_json, body)
+
+
+def _run(  # noqa: PLR0917
+    cwd: Path,
+    action: str,
+    wp: str | None,
+    mission: str | None,
+    term: str | None,
+    replacement: str | None,
+    strict: bool,
+    as_json: bool,
+) -> int:
+    if action == "init":
+        return _init(resolve(cwd, "occurrence-map", mission), term, replacement, as_json)
+    if action == "validate":
+        return _validate(resolve(cwd, "occurrence-map", mission), as_json)
+    if wp is None:
+        raise ContextError(
+            "check needs a work package",
+            code="WORK_PACKAGE_UNRESOLVED",
+            next_step="spec-kitty occurrence-map check WP01 --mission <handle>",
+        )
+    ctx = resolve(cwd, "review", mission, wp.strip().upper())
+    require_admissible_map(ctx, "occurrence-map check")
+    report, base, head = check_wp(ctx, ctx.wp or wp)
+    findings: list[dict[str, str]] = []
+    if ctx.lane is not None and ctx.topology.uses_lanes and ctx.lane_worktree(ctx.lane).is_dir():
+        from occurrence_map import check_moves, load
+
+        moves = check_moves(load(map_path(ctx)), ctx.lane_worktree(ctx.lane), strict=strict)
+        findings = [{"severity": f.severity, "code": f.code, "message": f.message} for f in moves]
+    errors = [f for f in findings if f["severity"] == "error"]
+    document = {
+        "mission": ctx.mission_dir_name,
+        "wp_id": ctx.wp,
+        "base": base,
+        "head": head,
+        "ok": report.ok and not errors,
+        "files": _entries(report),
+        "moves": findings,
+    }
+    if as_json:
+        emit_json(document)
+    else:
+        print_report(report)
+        for finding in findings:
+            say(f"{finding['severity']}[{finding['code']}]: {finding['message']}")
+        say("allowed" if document["ok"] else "blocked")
+    return 0 if document["ok"] else 1
+
+
+def _validate(ctx: MissionExecutionContext, as_json: bool) -> int:
+    from occurrence_map import validate_file
+
+    path = map_path(ctx)
+    if not path.is_file():
+        raise ContextError(
+            f"{ctx.mission_dir_name} has no {MAP_NAME}",
+            code="OCCURRENCE_MAP_NOT_FOUND",
+            next_step=f"spec-kitty occurrence-map init --mission {ctx.identity.mid8} "
+            "--term OLD --replacement NEW",
+        )
+    report = validate_file(path)
+    document = {
+        "mission": ctx.mission_dir_name,
+        "path": str(path),
+        "bulk_edit": is_bulk_edit(ctx),
+        "valid": report.valid,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "admissible": report.admissible,
+        "admissibility_errors": report.admissibility_errors,
+    }
+    if as_json:
+        emit_json(document)
+    else:
+        for error in report.errors:
+            say(f"error: {error}")
+        for problem in report.admissibility_errors:
+            say(f"not admissible: {problem}")
+        for warning in report.warnings:
+            say(f"warning: {warning}")
+        verdict = "valid and admissible" if report.valid and report.admissible else "blocked"
+        say(f"{path}: {verdict}")
+    return 0 if report.valid and report.admissible else 1
+
+
+def _init(
+    ctx: MissionExecutionContext, term: str | None, replacement: str | None, as_json: bool
+) -> int:
+    from occurrence_map import starter_map
+
+    if not term or not replacement:
+        raise ContextError(
+            "init needs --term and --replacement",
+            code="INVALID_ARGUMENTS",
+            next_step="spec-kitty occurrence-map init --mission <handle> --term OLD "
+            "--replacement NEW",
+        )
+    path = map_path(ctx)
+    if path.exists():
+        raise ContextError(
+            f"{path} already exists",
+            code="OCCURRENCE_MAP_EXISTS",
+            next_step="edit it, or remove it first to start over",
+        )
+    path.write_text(starter_map(term, replacement), encoding="utf-8")
+    if as_json:
+        emit_json({"mission": ctx.mission_dir_name, "path": str(path), "created": True})
+    else:
+        say(f"Wrote {path}: review every category's action, then validate it.")
+    return 0

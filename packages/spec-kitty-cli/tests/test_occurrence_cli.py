@@ -1,0 +1,90 @@
+"""The occurrence-map gate of bulk-edit missions, through the CLI, under every topology."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_support import cli, commit_work, git, ok_json
+
+TASKS = "## WP01: Rename\n**Owned Files**: src/app.py\n"
+
+
+def bulk_edit_mission(root: Path, topology: str) -> tuple[str, Path]:
+    """A bulk-edit mission (change_mode in the primary meta.json) with tasks.md written."""
+    ok_json(root, "init")
+    made = ok_json(root, "specify", "Rename widget", "--topology", topology)
+    mission_dir = Path(str(made["feature_dir"]))
+    meta_path = mission_dir / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["change_mode"] = "bulk_edit"
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    (mission_dir / "tasks.md").write_text(TASKS)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "bulk edit")
+    return str(made["mid8"]), mission_dir
+
+
+def set_action(mission_dir: Path, category: str, action: str) -> None:
+    """Edit the category's action in the starter map (``name: { action: x }`` lines)."""
+    path = mission_dir / "occurrence_map.yaml"
+    lines = [
+        f"  {category}: {{ action: {action} }}" if line.strip().startswith(f"{category}:") else line
+        for line in path.read_text().splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("topology", ["coord", "lanes"])
+def test_finalize_tasks_refuses_until_the_map_is_admissible(repo: Path, topology: str) -> None:
+    mid8, mission_dir = bulk_edit_mission(repo, topology)
+    refused = cli(repo, "finalize-tasks", "--mission", mid8, "--json")
+    assert refused.returncode == 1
+    assert json.loads(refused.stdout)["error"]["code"] == "OCCURRENCE_MAP_MISSING"
+    assert not (mission_dir / "lanes.json").exists()
+    created = ok_json(
+        repo, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
+        "--replacement", "gadget",
+    )  # fmt: skip
+    assert created["created"] is True
+    report = ok_json(repo, "occurrence-map", "validate", "--mission", mid8)
+    assert (report["valid"], report["admissible"], report["bulk_edit"]) == (True, True, True)
+    (mission_dir / "occurrence_map.yaml").write_text("target: [unclosed\n")
+    broken = cli(repo, "finalize-tasks", "--mission", mid8)
+    assert broken.returncode == 1
+    assert broken.stderr.startswith("error[OCCURRENCE_MAP_INVALID]:")
+    assert "line" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def test_review_blocks_a_lane_that_touches_a_do_not_change_file(repo: Path) -> None:
+    mid8, mission_dir = bulk_edit_mission(repo, "lanes")
+    ok_json(
+        repo, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
+        "--replacement", "gadget",
+    )  # fmt: skip
+    set_action(mission_dir, "code_symbols", "do_not_change")
+    ok_json(repo, "finalize-tasks", "--mission", mid8)
+    lane = Path(
+        ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")["workspace_path"]
+    )
+    commit_work(lane, "src/app.py", "print('gadget')\n")
+    ok_json(repo, "move-task", "WP01", "--to", "for_review", "--mission", mid8)
+    check = cli(repo, "occurrence-map", "check", "WP01", "--mission", mid8, "--json")
+    assert check.returncode == 1
+    files = json.loads(check.stdout)["files"]
+    assert [(f["path"], f["category"], f["verdict"]) for f in files] == [
+        ("src/app.py", "code_symbols", "blocked")
+    ]
+    refused = cli(repo, "review", "WP01", "--mission", mid8, "--approve", "--reference", "PR#1")
+    assert refused.returncode == 1
+    assert "error[OCCURRENCE_MAP_BLOCKED]" in refused.stderr
+    assert "src/app.py" in refused.stderr  # the table names every file
+    state = ok_json(repo, "status", "--mission", mid8)["work_packages"]["WP01"]["lane"]
+    assert state == "for_review"  # nothing moved
+    set_action(mission_dir, "code_symbols", "rename")
+    approved = ok_json(
+        repo, "review", "WP01", "--mission", mid8, "--approve", "--reference", "PR#1"
+    )
+    assert approved["to_lane"] == "approved"
