@@ -98,3 +98,48 @@ def commit_work(workspace: Path, name: str, text: str) -> None:
     path.write_text(text)
     git(workspace, "add", name)
     git(workspace, "commit", "-q", "-m", f"work: {name}")
+
+
+def sk(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``spec-kitty ARGS`` with a private ``SPEC_KITTY_HOME`` (daemon state, outbox)."""
+    return subprocess.run(
+        [sys.executable, "-m", "spec_kitty_cli", *args],
+        cwd=cwd,
+        env={**ENV, "SPEC_KITTY_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def sk_json(cwd: Path, home: Path, *args: str) -> dict[str, Any]:
+    """:func:`sk` with ``--json``: success and exactly one JSON document."""
+    done = sk(cwd, home, *args, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not)."""
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0]
+    except (OSError, IndexError):
+        return False
+    return "zombie" not in state.lower()
+
+
+def daemons(home: Path, module: str) -> list[int]:
+    """Live processes running ``module`` whose command line names the state root ``home``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if module.encode() in argv and str(home).encode() in argv and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found

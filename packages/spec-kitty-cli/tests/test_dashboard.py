@@ -23,54 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import ENV, TASKS_MD, git, make_repo, ok_json
+from cli_support import ENV, TASKS_MD, alive, daemons, git, make_repo, ok_json, sk, sk_json
 
 from spec_kitty_cli._dashboard import ARTIFACTS, Dashboard
 
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def sk(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spec_kitty_cli", *args],
-        cwd=cwd,
-        env={**ENV, "SPEC_KITTY_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-
-def sk_json(cwd: Path, home: Path, *args: str) -> dict[str, Any]:
-    done = sk(cwd, home, *args, "--json")
-    assert done.returncode == 0, done.stdout + done.stderr
-    document: dict[str, Any] = json.loads(done.stdout)
-    return document
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0]
-    except (OSError, IndexError):
-        return False
-    return "zombie" not in state.lower()
-
-
 def dashboards(home: Path) -> list[int]:
     """Live dashboard processes whose command line names this state root."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        mine = b"spec_kitty_cli._dashboard" in argv and str(home).encode() in argv
-        if mine and _alive(int(entry.name)):
-            found.append(int(entry.name))
-    return found
+    return daemons(home, "spec_kitty_cli._dashboard")
 
 
 def get(port: int, path: str) -> tuple[int, str, bytes]:
@@ -486,7 +448,7 @@ def test_a_killed_dashboard_and_an_orphan_are_cleaned_on_the_next_start(
     first = sk_json(root, home, "dashboard", "start")
     os.kill(first["pid"], signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while _alive(first["pid"]) and time.monotonic() < deadline:
+    while alive(first["pid"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     state = sk_json(root, home, "dashboard", "status")
     assert state["running"] is False
@@ -499,7 +461,7 @@ def test_a_killed_dashboard_and_an_orphan_are_cleaned_on_the_next_start(
     third = sk_json(root, home, "dashboard", "start")
     assert third["pid"] != second["pid"]
     deadline = time.monotonic() + 10
-    while _alive(second["pid"]) and time.monotonic() < deadline:
+    while alive(second["pid"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert dashboards(home) == [third["pid"]]
     sk_json(root, home, "dashboard", "stop")

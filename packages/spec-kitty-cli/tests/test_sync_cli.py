@@ -12,62 +12,24 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from cli_support import ENV, TASKS_MD, git, make_repo
+from cli_support import ENV, TASKS_MD, alive, daemons, git, make_repo, sk, sk_json
 
 _started: list[int] = []
 
 
-def sk(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spec_kitty_cli", *args],
-        cwd=cwd,
-        env={**ENV, "SPEC_KITTY_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-
-def sk_json(cwd: Path, home: Path, *args: str) -> dict[str, object]:
-    done = sk(cwd, home, *args, "--json")
-    assert done.returncode == 0, done.stdout + done.stderr
-    document: dict[str, object] = json.loads(done.stdout)
+def start_json(cwd: Path, home: Path, *args: str) -> dict[str, Any]:
+    """:func:`sk_json`, remembering every daemon pid it reports (for the clean-up)."""
+    document = sk_json(cwd, home, *args)
     if isinstance(document.get("pid"), int):
-        _started.append(int(str(document["pid"])))
+        _started.append(document["pid"])
     return document
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid)
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
-    except (OSError, IndexError):
-        return "zombie"
-
-
 def _daemons(home: Path) -> list[int]:
-    """Live sync daemons whose command line names this state root."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"sync_daemon" in argv and str(home).encode() in argv and _alive(int(entry.name)):
-            found.append(int(entry.name))
-    return found
+    return daemons(home, "sync_daemon")
 
 
 @pytest.fixture
@@ -75,29 +37,29 @@ def home(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "sk-home"
     yield root
     for pid in [*_started, *_daemons(root)]:
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
 def project(tmp_path: Path, home: Path) -> Path:
     root = make_repo(tmp_path / "repo")
-    sk_json(root, home, "init")
+    start_json(root, home, "init")
     return root
 
 
 def test_start_reuses_status_reports_stop_stops(project: Path, home: Path) -> None:
-    first = sk_json(project, home, "sync", "start")
-    again = sk_json(project, home, "sync", "start")
+    first = start_json(project, home, "sync", "start")
+    again = start_json(project, home, "sync", "start")
     assert again["pid"] == first["pid"]
-    state = sk_json(project, home, "sync", "status")
+    state = start_json(project, home, "sync", "status")
     assert state["running"] is True
     assert state["pid"] == first["pid"]
     assert state["queue_depth"] == 0
     assert _daemons(home) == [first["pid"]]
-    stopped = sk_json(project, home, "sync", "stop")
+    stopped = start_json(project, home, "sync", "stop")
     assert stopped["stopped"] is True
-    assert sk_json(project, home, "sync", "status")["running"] is False
+    assert start_json(project, home, "sync", "status")["running"] is False
     assert _daemons(home) == []
 
 
@@ -123,27 +85,27 @@ def test_eight_starts_at_once_make_one_daemon(project: Path, home: Path, tmp_pat
     assert len(set(pids)) == 1
     assert _daemons(home) == [pids[0]]
     other_home = tmp_path / "other-home"
-    other = sk_json(project, other_home, "sync", "start")
+    other = start_json(project, other_home, "sync", "start")
     _started.append(int(str(other["pid"])))
     assert other["pid"] != pids[0]
-    sk_json(project, other_home, "sync", "stop")
+    start_json(project, other_home, "sync", "stop")
 
 
 def test_transitions_are_queued_only_when_sync_is_enabled(project: Path, home: Path) -> None:
-    made = sk_json(project, home, "specify", "Synced", "--topology", "single_branch")
+    made = start_json(project, home, "specify", "Synced", "--topology", "single_branch")
     mid8 = str(made["mid8"])
     (Path(str(made["feature_dir"])) / "tasks.md").write_text(TASKS_MD)
-    sk_json(project, home, "finalize-tasks", "--mission", mid8)
+    start_json(project, home, "finalize-tasks", "--mission", mid8)
     assert not list(home.rglob("journal.jsonl")), "queued while sync is disabled"
     config = project / ".kittify" / "config.yaml"
     config.write_text(config.read_text().replace("enabled: false", "enabled: true"))
     git(project, "commit", "-qam", "enable sync")
-    sk_json(project, home, "move-task", "WP01", "--to", "claimed", "--mission", mid8)
+    start_json(project, home, "move-task", "WP01", "--to", "claimed", "--mission", mid8)
     journal = next(home.rglob("journal.jsonl"))
     queued = [json.loads(line) for line in journal.read_text().splitlines()]
     assert len(queued) == 4  # the three seeds and the claim: the whole log, once each
-    assert sk_json(project, home, "sync", "status")["queue_depth"] == 4
-    flushed = sk_json(project, home, "sync", "now")
+    assert start_json(project, home, "sync", "status")["queue_depth"] == 4
+    flushed = start_json(project, home, "sync", "now")
     assert (flushed["delivered"], flushed["queue_depth"]) == (4, 0)
     delivered = next(home.rglob("delivered.jsonl")).read_text().splitlines()
     assert [json.loads(line)["to_lane"] for line in delivered][-1] == "claimed"

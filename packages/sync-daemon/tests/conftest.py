@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from echo_service import SpecFactory, echo_spec, pids_mentioning
+from receiver_support import Receiver
 
 from sync_daemon import ServiceSpec
 
@@ -39,3 +41,19 @@ def make_spec(state_root: Path) -> SpecFactory:
         return echo_spec(state_root, **kwargs)  # type: ignore[arg-type]
 
     return factory
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """A running :class:`Receiver` (loopback requests never go through a proxy)."""
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -10,13 +10,12 @@ import json
 import subprocess
 import sys
 import textwrap
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from receiver_support import Receiver
 
 from sync_daemon._outbox import DeliveryReport, Outbox
 from sync_daemon._sinks import (
@@ -81,66 +80,6 @@ def ledger_rows(outbox: Outbox) -> list[dict[str, Any]]:
 
 def delivered_ids(outbox: Outbox) -> list[str]:
     return [row["event_id"] for row in ledger_rows(outbox) if row["outcome"] == "delivered"]
-
-
-class Receiver(ThreadingHTTPServer):
-    """Local HTTP sink: 503 for the requests numbered in ``fail``; records every event."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
-        self.fail: set[int] = set()
-        self.requests = 0
-        self.arrivals: list[str] = []
-        self.headers_seen: list[dict[str, str]] = []
-        self.mutex = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}/events"
-
-    def unique_in_order(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for event_id in self.arrivals:
-            seen.setdefault(event_id, None)
-        return list(seen)
-
-
-class _ReceiverHandler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with self.server.mutex:
-            self.server.requests += 1
-            self.server.headers_seen.append(dict(self.headers))
-            failing = self.server.requests in self.server.fail
-            if not failing:
-                payload = json.loads(body)
-                self.server.arrivals.extend(e["event_id"] for e in payload["events"])
-        self.send_response(503 if failing else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # --- enqueue and the journal ----------------------------------------------------------------------

@@ -6,30 +6,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
-from test_outbox import Receiver
+from receiver_support import Receiver
 
 from sync_daemon import Outbox, Scope, ensure_running, outbox_dir, request, stop, sync_spec
-
-
-@pytest.fixture
-def sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def _wait_for(condition: object, timeout: float = 30.0) -> None:
@@ -42,26 +25,26 @@ def _wait_for(condition: object, timeout: float = 30.0) -> None:
 
 
 def test_every_event_arrives_once_in_order_across_failures_and_a_kill(
-    state_root: Path, sink: Receiver
+    state_root: Path, receiver: Receiver
 ) -> None:
-    scope = Scope(state_root, sink.url, "tester")
-    spec = sync_spec(scope, sink="http", url=sink.url, idle_seconds=0)
+    scope = Scope(state_root, receiver.url, "tester")
+    spec = sync_spec(scope, sink="http", url=receiver.url, idle_seconds=0)
     outbox = Outbox(outbox_dir(scope))
     first = [{"event_id": f"ev{n:02d}", "n": n} for n in range(10)]
     second = [{"event_id": f"ev{n:02d}", "n": n} for n in range(10, 20)]
-    sink.fail = {1, 2}  # the first two POSTs get 503: the daemon backs off and retries
+    receiver.fail = {1, 2}  # the first two POSTs get 503: the daemon backs off and retries
     outbox.enqueue(first)
     daemon = ensure_running(spec)
-    _wait_for(lambda: len(sink.unique_in_order()) == 10)
+    _wait_for(lambda: len(receiver.unique_in_order()) == 10)
     os.kill(daemon.pid, signal.SIGKILL)  # mid-way: a crash, no clean shutdown
     outbox.enqueue(second)
-    sink.fail.add(sink.requests + 1)  # the restarted daemon's first POST fails too
+    receiver.fail.add(receiver.requests + 1)  # the restarted daemon's first POST fails too
     again = ensure_running(spec)
     assert again.pid != daemon.pid
     code, flushed = request(again, "POST", "/flush")
     assert code == 200
-    _wait_for(lambda: len(sink.unique_in_order()) == 20)
-    assert sink.unique_in_order() == [f"ev{n:02d}" for n in range(20)]
+    _wait_for(lambda: len(receiver.unique_in_order()) == 20)
+    assert receiver.unique_in_order() == [f"ev{n:02d}" for n in range(20)]
     assert outbox.depth() == 0
     assert len(outbox.pending()) == 0
     assert len(Path(outbox.journal_path).read_text().splitlines()) == 20  # nothing deleted
@@ -69,14 +52,14 @@ def test_every_event_arrives_once_in_order_across_failures_and_a_kill(
     assert flushed["depth"] in (0, 10)
 
 
-def test_posted_events_are_journaled_before_delivery(state_root: Path, sink: Receiver) -> None:
-    scope = Scope(state_root, sink.url, "tester")
-    spec = sync_spec(scope, sink="http", url=sink.url, idle_seconds=0)
+def test_posted_events_are_journaled_before_delivery(state_root: Path, receiver: Receiver) -> None:
+    scope = Scope(state_root, receiver.url, "tester")
+    spec = sync_spec(scope, sink="http", url=receiver.url, idle_seconds=0)
     daemon = ensure_running(spec)
     code, body = request(daemon, "POST", "/events", {"events": [{"event_id": "a"}]})
     assert (code, body["queued"]) == (202, 1)
     assert request(daemon, "POST", "/events", {"events": [{"no_id": 1}]})[0] == 400
-    _wait_for(lambda: sink.unique_in_order() == ["a"])
+    _wait_for(lambda: receiver.unique_in_order() == ["a"])
     assert "a" in Path(Outbox(outbox_dir(scope)).journal_path).read_text()
     stop(spec)
 

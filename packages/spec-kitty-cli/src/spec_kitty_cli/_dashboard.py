@@ -41,7 +41,7 @@ from mission_context import ContextError, MissionExecutionContext
 from mission_status import MissionStatusError
 
 from ._output import emit_json, exit_code_for
-from ._runtime import guarded, say
+from ._runtime import guarded, repository_root, say
 
 if TYPE_CHECKING:
     from sync_daemon import Reply, Route, Scope, ServiceSpec
@@ -444,17 +444,6 @@ def _url(port: int) -> str:
     return f"http://127.0.0.1:{port}/"
 
 
-def _root(cwd: Path) -> Path:
-    from mission_status import find_git_dirs
-
-    dirs = find_git_dirs(cwd)
-    if dirs is None:
-        raise ContextError(
-            f"{cwd} is not inside a git repository",
-            code="NOT_A_REPOSITORY",
-            next_step="run the command from your project's checkout",
-        )
-    return dirs.primary_root
 
 
 def _port_in_use(port: int, detail: str = "") -> ContextError:
@@ -509,7 +498,7 @@ def _run(cwd: Path, action: str, *, port: int, open_browser: bool, as_json: bool
         )
     from sync_daemon import status, stop
 
-    root = _root(cwd)
+    root = repository_root(cwd)
     spec = dashboard_spec(dashboard_scope(root), port=port)
     if action == "start":
         document, message = _start(spec, root, port)

@@ -61,6 +61,20 @@ def warn(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(line, style="yellow"))
 
 
+def repository_root(cwd: Path) -> Path:
+    """The primary checkout of the repository holding ``cwd`` (``NOT_A_REPOSITORY`` outside)."""
+    from mission_status import find_git_dirs
+
+    dirs = find_git_dirs(cwd)
+    if dirs is None:
+        raise ContextError(
+            f"{cwd} is not inside a git repository",
+            code="NOT_A_REPOSITORY",
+            next_step="run the command from your project's checkout",
+        )
+    return dirs.primary_root
+
+
 def resolve(
     cwd: Path, action: str, mission: str | None, wp: str | None = None
 ) -> MissionExecutionContext:

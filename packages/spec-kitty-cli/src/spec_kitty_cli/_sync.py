@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from mission_context import ContextError, MissionExecutionContext
-from mission_status import StatusEvent, find_git_dirs
+from mission_status import StatusEvent
 
 from ._output import emit_json
-from ._runtime import guarded, say, warn
+from ._runtime import guarded, repository_root, say, warn
 
 CONFIG_PATH = (".kittify", "config.yaml")
 
@@ -93,15 +93,6 @@ def _spec(settings: SyncSettings) -> Any:
     )
 
 
-def _root(cwd: Path) -> Path:
-    dirs = find_git_dirs(cwd)
-    if dirs is None:
-        raise ContextError(
-            f"{cwd} is not inside a git repository",
-            code="NOT_A_REPOSITORY",
-            next_step="run the command from your project's checkout",
-        )
-    return dirs.primary_root
 
 
 # -- queueing ------------------------------------------------------------------------------
@@ -149,7 +140,7 @@ def run_sync(cwd: Path, action: str, *, as_json: bool) -> int:
 def _run(cwd: Path, action: str, *, as_json: bool) -> int:
     from sync_daemon import Outbox, ensure_running, outbox_dir, status, stop
 
-    settings = read_settings(_root(cwd))
+    settings = read_settings(repository_root(cwd))
     spec = _spec(settings)
     if action == "start":
         record = ensure_running(spec)
