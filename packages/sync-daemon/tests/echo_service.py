@@ -1,12 +1,11 @@
 """A tiny service for the tests (``serve()`` with extra routes) and helpers to drive it.
 
-Run as ``python echo_service.py --service echo --scope-id ID --state-root R --endpoint E
+Run as ``python echo_service.py serve --service echo --scope-id ID --state-root R --endpoint E
 --identity I [--idle-seconds S] [--version V] [--protocol P] [--busy]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -16,7 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sync_daemon import Reply, Route, Scope, ServiceSpec, serve
+from sync_daemon import (
+    Reply,
+    Route,
+    Scope,
+    ServiceSpec,
+    daemon_command,
+    scope_of,
+    serve,
+    serve_arguments,
+)
 
 ECHO_SERVICE = Path(__file__).resolve()
 
@@ -36,27 +44,15 @@ def echo_spec(
 ) -> ServiceSpec:
     """A spec running ``echo_service.py`` with the reaper's marker arguments."""
     scope = Scope(state_root, endpoint, identity)
-    argv = (
-        sys.executable,
-        str(ECHO_SERVICE),
-        "--service",
+    argv = daemon_command(
+        (sys.executable, str(ECHO_SERVICE)),
         "echo",
-        "--scope-id",
-        scope.scope_id,
-        "--state-root",
-        str(state_root),
-        "--endpoint",
-        endpoint,
-        "--identity",
-        identity,
-        "--idle-seconds",
-        str(idle_seconds),
-        "--version",
-        version,
-        "--protocol",
-        str(protocol),
+        scope,
+        "--idle-seconds", str(idle_seconds),
+        "--version", version,
+        "--protocol", str(protocol),
         *extra,
-    )
+    )  # fmt: skip
     return ServiceSpec(
         name="echo",
         scope=scope,
@@ -125,18 +121,13 @@ def _echo(body: bytes) -> tuple[int, dict[str, Any]]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    for flag in ("--service", "--scope-id", "--state-root", "--endpoint", "--identity"):
-        parser.add_argument(flag, required=True)
-    parser.add_argument("--idle-seconds", type=float, default=0.0)
-    parser.add_argument("--version", default="1.0")
-    parser.add_argument("--protocol", type=int, default=1)
-    parser.add_argument("--busy", action="store_true")
+    parser, serve_cmd = serve_arguments("echo_service.py", "the echo service")
+    serve_cmd.add_argument("--idle-seconds", type=float, default=0.0)
+    serve_cmd.add_argument("--version", default="1.0")
+    serve_cmd.add_argument("--protocol", type=int, default=1)
+    serve_cmd.add_argument("--busy", action="store_true")
     args = parser.parse_args(argv)
-    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
-    if scope.scope_id != args.scope_id:
-        print(f"scope id mismatch: {scope.scope_id} != {args.scope_id}", file=sys.stderr)
-        return 2
+    scope = scope_of(parser, args, "echo")
     serve(
         args.service,
         scope,

@@ -22,7 +22,6 @@ started, reused, stopped and reaped by the generic service mechanism of ``sync_d
 
 from __future__ import annotations
 
-import argparse
 import errno
 import getpass
 import hashlib
@@ -377,21 +376,15 @@ def _read_text(path: Path) -> bytes:
 
 def main(argv: Sequence[str]) -> int:
     """``serve``: run the dashboard in the foreground until stopped."""
-    parser = argparse.ArgumentParser(prog="python -m spec_kitty_cli._dashboard")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve_cmd = sub.add_parser("serve", help="run the dashboard in the foreground")
-    for flag in ("--service", "--scope-id", "--state-root", "--endpoint", "--identity"):
-        serve_cmd.add_argument(flag, required=True)
-    serve_cmd.add_argument("--port", type=int, default=0)
-    serve_cmd.add_argument("--idle-seconds", type=float, default=0.0)
-    args = parser.parse_args(argv)
-    from sync_daemon import Scope, serve
+    from sync_daemon import scope_of, serve, serve_arguments
 
     from .__about__ import __version__
 
-    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
-    if scope.scope_id != args.scope_id or args.service != SERVICE:
-        parser.error("--scope-id / --service do not match the scope given")
+    parser, serve_cmd = serve_arguments("python -m spec_kitty_cli._dashboard", "the dashboard")
+    serve_cmd.add_argument("--port", type=int, default=0)
+    serve_cmd.add_argument("--idle-seconds", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    scope = scope_of(parser, args, SERVICE)
     dashboard = Dashboard(Path(args.endpoint))
     try:
         serve(
@@ -425,25 +418,18 @@ def dashboard_scope(root: Path) -> Scope:
 
 def dashboard_spec(scope: Scope, *, port: int = 0, idle_seconds: float = 0.0) -> ServiceSpec:
     """The spec that runs the dashboard of ``scope`` (markers for the reaper included)."""
-    from sync_daemon import ServiceSpec
+    from sync_daemon import ServiceSpec, daemon_command
 
     from .__about__ import __version__
 
-    argv = [
-        sys.executable, "-P", "-m", "spec_kitty_cli._dashboard", "serve",
-        "--service", SERVICE, "--scope-id", scope.scope_id,
-        "--state-root", str(scope.state_root), "--endpoint", scope.endpoint,
-        "--identity", scope.identity, "--port", str(port), "--idle-seconds", str(idle_seconds),
-    ]  # fmt: skip
-    return ServiceSpec(
-        name=SERVICE, scope=scope, argv=tuple(argv), version=__version__, protocol=PROTOCOL
-    )
+    launcher = (sys.executable, "-P", "-m", "spec_kitty_cli._dashboard")
+    extra = ("--port", str(port), "--idle-seconds", str(idle_seconds))
+    argv = daemon_command(launcher, SERVICE, scope, *extra)
+    return ServiceSpec(name=SERVICE, scope=scope, argv=argv, version=__version__, protocol=PROTOCOL)
 
 
 def _url(port: int) -> str:
     return f"http://127.0.0.1:{port}/"
-
-
 
 
 def _port_in_use(port: int, detail: str = "") -> ContextError:

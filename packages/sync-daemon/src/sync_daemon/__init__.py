@@ -16,7 +16,19 @@ from ._liveness import is_alive, process_start_time
 from ._outbox import DeliveryReport, JournalEntry, Outbox
 from ._owner import OwnerRecord, RecordRead, read_record, write_record
 from ._paths import default_state_root
-from ._service import Scope, ServiceError, ServiceSpec, ensure_running, reap, request, status, stop
+from ._service import (
+    Scope,
+    ServiceError,
+    ServiceSpec,
+    daemon_command,
+    ensure_running,
+    reap,
+    request,
+    scope_of,
+    serve_arguments,
+    status,
+    stop,
+)
 from ._sinks import HttpSink, JsonlSink, Sink, SinkError, sink_from_config
 
 __all__ = [
@@ -38,6 +50,7 @@ __all__ = [
     "Sink",
     "SinkError",
     "__version__",
+    "daemon_command",
     "default_state_root",
     "ensure_running",
     "is_alive",
@@ -46,7 +59,9 @@ __all__ = [
     "read_record",
     "reap",
     "request",
+    "scope_of",
     "serve",
+    "serve_arguments",
     "sink_config",
     "sink_from_config",
     "status",

@@ -10,7 +10,6 @@ clients), and the loop delivers whatever is pending, with the outbox's backoff.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import threading
@@ -21,7 +20,7 @@ from typing import Any
 from .__about__ import __version__
 from ._host import Route, serve
 from ._outbox import Outbox
-from ._service import Scope, ServiceSpec
+from ._service import Scope, ServiceSpec, daemon_command, scope_of, serve_arguments
 from ._sinks import sink_from_config
 
 SERVICE = "sync"
@@ -49,17 +48,11 @@ def sync_spec(
     idle_seconds: float = DEFAULT_IDLE_SECONDS,
 ) -> ServiceSpec:
     """The spec that runs this service for ``scope`` (the markers let the reaper find it)."""
-    argv = [
-        sys.executable, "-m", "sync_daemon", "serve",
-        "--service", SERVICE, "--scope-id", scope.scope_id,
-        "--state-root", str(scope.state_root), "--endpoint", scope.endpoint,
-        "--identity", scope.identity, "--sink", sink, "--idle-seconds", str(idle_seconds),
-    ]  # fmt: skip
+    extra = ["--sink", sink, "--idle-seconds", str(idle_seconds)]
     if url:
-        argv += ["--url", url]
-    return ServiceSpec(
-        name=SERVICE, scope=scope, argv=tuple(argv), version=__version__, protocol=PROTOCOL
-    )
+        extra += ["--url", url]
+    argv = daemon_command((sys.executable, "-m", "sync_daemon"), SERVICE, scope, *extra)
+    return ServiceSpec(name=SERVICE, scope=scope, argv=argv, version=__version__, protocol=PROTOCOL)
 
 
 class _Loop:
@@ -114,18 +107,12 @@ def _flush_route(outbox: Outbox, loop: _Loop) -> Route:
 
 def run(argv: Sequence[str]) -> int:
     """``serve``: run the sync service in the foreground until shutdown or idle exit."""
-    parser = argparse.ArgumentParser(prog="python -m sync_daemon")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve_cmd = sub.add_parser("serve", help="run the sync service in the foreground")
-    for flag in ("--service", "--scope-id", "--state-root", "--endpoint", "--identity"):
-        serve_cmd.add_argument(flag, required=True)
+    parser, serve_cmd = serve_arguments("python -m sync_daemon", "the sync service")
     serve_cmd.add_argument("--sink", default="jsonl", choices=("jsonl", "http"))
     serve_cmd.add_argument("--url")
     serve_cmd.add_argument("--idle-seconds", type=float, default=DEFAULT_IDLE_SECONDS)
     args = parser.parse_args(argv)
-    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
-    if scope.scope_id != args.scope_id or args.service != SERVICE:
-        parser.error("--scope-id / --service do not match the scope given")
+    scope = scope_of(parser, args, SERVICE)
     outbox = Outbox(outbox_dir(scope))
     loop = _Loop(outbox, sink_config(args.sink, args.url), scope.service_dir(SERVICE))
     worker = threading.Thread(target=loop.run, name="sync-delivery", daemon=True)

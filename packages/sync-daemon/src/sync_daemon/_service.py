@@ -15,6 +15,7 @@ the environment.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import itertools
@@ -25,7 +26,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,45 @@ class ServiceSpec:
     def log_path(self) -> Path:
         """Where the daemon's stdout and stderr go."""
         return self.service_dir / "daemon.log"
+
+
+# --------------------------------------------------------------------------- the daemon command
+
+#: The arguments every daemon command carries: the reaper's markers and what rebuilds the scope.
+_SCOPE_FLAGS = ("--service", "--scope-id", "--state-root", "--endpoint", "--identity")
+
+
+def daemon_command(
+    launcher: Sequence[str], name: str, scope: Scope, *extra: str
+) -> tuple[str, ...]:
+    """``launcher serve --service NAME --scope-id ID ... EXTRA``: a daemon's ``ServiceSpec.argv``.
+
+    ``launcher`` starts the program (e.g. ``(sys.executable, "-m", "sync_daemon")``); the
+    markers the reaper looks for come from here, so every service carries them the same way.
+    """
+    values = (name, scope.scope_id, str(scope.state_root), scope.endpoint, scope.identity)
+    pairs = [part for pair in zip(_SCOPE_FLAGS, values, strict=True) for part in pair]
+    return (*launcher, "serve", *pairs, *extra)
+
+
+def serve_arguments(
+    prog: str, what: str
+) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The parser of a daemon command, and its ``serve`` subparser to add options to."""
+    parser = argparse.ArgumentParser(prog=prog)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help=f"run {what} in the foreground")
+    for flag in _SCOPE_FLAGS:
+        serve.add_argument(flag, required=True)
+    return parser, serve
+
+
+def scope_of(parser: argparse.ArgumentParser, args: argparse.Namespace, name: str) -> Scope:
+    """The scope a parsed daemon command names; a usage error when its markers disagree."""
+    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
+    if scope.scope_id != args.scope_id or args.service != name:
+        parser.error("--scope-id / --service do not match the scope given")
+    return scope
 
 
 # --------------------------------------------------------------------------- public operations
