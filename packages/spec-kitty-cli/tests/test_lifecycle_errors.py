@@ -167,3 +167,12 @@ def test_a_rejected_command_line_still_gives_one_json_document(repo: Path, args:
     assert error["message"]
     assert "--help" in error["next_step"]
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["sync", "dashboard", "occurrence-map"])
+def test_an_unknown_action_is_a_usage_error(
+    mission: tuple[Path, str, Path], command: str
+) -> None:
+    root, _, _ = mission
+    message = _assert_refused(root, [command, "bogus"], "INVALID_ARGUMENTS", 2)
+    assert "'bogus'" in message

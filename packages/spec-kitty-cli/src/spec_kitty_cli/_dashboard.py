@@ -40,7 +40,7 @@ from mission_context import ContextError, MissionExecutionContext
 from mission_status import MissionStatusError
 
 from ._output import emit_json, exit_code_for
-from ._runtime import guarded, repository_root, say
+from ._runtime import check_action, guarded, repository_root, say
 
 if TYPE_CHECKING:
     from sync_daemon import Reply, Route, Scope, ServiceSpec
@@ -470,12 +470,7 @@ def run_dashboard(cwd: Path, action: str, *, port: int, open_browser: bool, as_j
 
 
 def _run(cwd: Path, action: str, *, port: int, open_browser: bool, as_json: bool) -> int:
-    if action not in ("start", "stop", "status"):
-        raise ContextError(
-            f"unknown dashboard action {action!r}",
-            code="INVALID_ARGUMENTS",
-            next_step="use one of: start, stop, status",
-        )
+    check_action("dashboard", action, ("start", "stop", "status"))
     if not 0 <= port <= 65535:
         raise ContextError(
             f"--port {port} is not a TCP port",

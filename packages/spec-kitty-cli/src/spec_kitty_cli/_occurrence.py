@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mission_context import ContextError, Git, MissionExecutionContext
 
 from ._output import emit_json
-from ._runtime import guarded, resolve, say
+from ._runtime import check_action, guarded, resolve, say
 
 if TYPE_CHECKING:
     from occurrence_map import DiffReport
@@ -171,8 +171,14 @@ def run_occurrence_map(
     def body() -> int:
         from occurrence_map import OccurrenceMapError
 
+        check_action("occurrence-map", action, ("validate", "check", "init"))
         try:
-            return _run(cwd, action, wp, mission, term, replacement, strict, as_json)
+            if action == "init":
+                ctx = resolve(cwd, "occurrence-map", mission)
+                return _init(ctx, term, replacement, as_json)
+            if action == "validate":
+                return _validate(resolve(cwd, "occurrence-map", mission), as_json)
+            return _check(cwd, wp, mission, strict=strict, as_json=as_json)
         except OccurrenceMapError as err:
             code = f"OCCURRENCE_MAP_{err.code.upper()}"  # the CLI's code style
             raise ContextError(err.message, code=code, next_step=err.next_step) from None
@@ -180,20 +186,7 @@ def run_occurrence_map(
     return guarded(as_json, body)
 
 
-def _run(  # noqa: PLR0917
-    cwd: Path,
-    action: str,
-    wp: str | None,
-    mission: str | None,
-    term: str | None,
-    replacement: str | None,
-    strict: bool,
-    as_json: bool,
-) -> int:
-    if action == "init":
-        return _init(resolve(cwd, "occurrence-map", mission), term, replacement, as_json)
-    if action == "validate":
-        return _validate(resolve(cwd, "occurrence-map", mission), as_json)
+def _check(cwd: Path, wp: str | None, mission: str | None, *, strict: bool, as_json: bool) -> int:
     if wp is None:
         raise ContextError(
             "check needs a work package",

@@ -61,6 +61,16 @@ def warn(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(line, style="yellow"))
 
 
+def check_action(command: str, action: str, allowed: tuple[str, ...]) -> None:
+    """``INVALID_ARGUMENTS`` (exit 2) unless ``action`` is one of ``allowed``."""
+    if action not in allowed:
+        raise ContextError(
+            f"unknown {command} action {action!r}",
+            code="INVALID_ARGUMENTS",
+            next_step=f"use one of: {', '.join(allowed)}",
+        )
+
+
 def repository_root(cwd: Path) -> Path:
     """The primary checkout of the repository holding ``cwd`` (``NOT_A_REPOSITORY`` outside)."""
     from mission_status import find_git_dirs

@@ -20,7 +20,7 @@ from mission_context import ContextError, MissionExecutionContext
 from mission_status import StatusEvent
 
 from ._output import emit_json
-from ._runtime import guarded, repository_root, say, warn
+from ._runtime import check_action, guarded, repository_root, say, warn
 
 CONFIG_PATH = (".kittify", "config.yaml")
 
@@ -123,6 +123,7 @@ def run_sync(cwd: Path, action: str, *, as_json: bool) -> int:
     def body() -> int:
         from sync_daemon import ServiceError
 
+        check_action("sync", action, ("start", "stop", "status", "now"))
         try:
             return _run(cwd, action, as_json=as_json)
         except ServiceError as err:  # the daemon package's own structured error

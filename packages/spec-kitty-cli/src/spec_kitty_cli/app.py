@@ -416,17 +416,6 @@ def sync(
 
     Example: spec-kitty sync start --json
     """
-    from ._output import report_error
-
-    if action not in ("start", "stop", "status", "now"):
-        from mission_context import ContextError
-
-        error = ContextError(
-            f"unknown sync action {action!r}",
-            code="INVALID_ARGUMENTS",
-            next_step="use one of: start, stop, status, now",
-        )
-        raise typer.Exit(report_error(error, as_json=as_json))
     from ._sync import run_sync
 
     raise typer.Exit(run_sync(Path.cwd(), action, as_json=as_json))
@@ -485,17 +474,6 @@ def occurrence_map(  # noqa: PLR0917 (typer: one parameter per option)
 
     Example: spec-kitty occurrence-map check WP01 --mission 01KTPKST --json
     """
-    from ._output import report_error
-
-    if action not in ("validate", "check", "init"):
-        from mission_context import ContextError
-
-        error = ContextError(
-            f"unknown occurrence-map action {action!r}",
-            code="INVALID_ARGUMENTS",
-            next_step="use one of: validate, check, init",
-        )
-        raise typer.Exit(report_error(error, as_json=as_json))
     from ._occurrence import run_occurrence_map
 
     raise typer.Exit(
