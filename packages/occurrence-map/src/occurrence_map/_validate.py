@@ -73,12 +73,8 @@ def _validate_target(target: Any) -> list[str]:
         return ["target: missing required section (a mapping with at least 'term')"]
     if not isinstance(target, Mapping):
         return ["target: must be a mapping with at least 'term'"]
-    errors: list[str] = []
-    term = target.get("term")
-    if term is None:
-        errors.append("target.term: missing required key")
-    elif not _non_empty_str(term):
-        errors.append("target.term: must be a non-empty string")
+    problem = _required_text("target.term", target.get("term"))
+    errors = [problem] if problem else []
     operation = target.get("operation")
     if operation is not None and operation not in OPERATIONS:
         errors.append(
@@ -114,15 +110,20 @@ def _validate_list(key: str, raw: Any, check_entry: Any) -> list[str]:
     return errors
 
 
+def _required_text(label: str, value: Any) -> str | None:
+    """The error of a required non-empty string field, or None when it is one."""
+    if value is None:
+        return f"{label}: missing required key"
+    if not _non_empty_str(value):
+        return f"{label}: must be a non-empty string"
+    return None
+
+
 def _validate_exception(label: str, entry: Any) -> list[str]:
     if not isinstance(entry, Mapping):
         return [f"{label}: must be a mapping with 'path' and 'action'"]
-    errors: list[str] = []
-    path = entry.get("path")
-    if path is None:
-        errors.append(f"{label}.path: missing required key")
-    elif not _non_empty_str(path):
-        errors.append(f"{label}.path: must be a non-empty string")
+    problem = _required_text(f"{label}.path", entry.get("path"))
+    errors = [problem] if problem else []
     errors.extend(_check_action(f"{label}.action", entry.get("action")))
     field_path = entry.get("field_path")
     if field_path is not None and not _non_empty_str(field_path):
@@ -195,22 +196,17 @@ def _validate_structural_target(label: str, entry: Any) -> list[str]:
         return [f"{label}: must be a mapping with 'path' and 'reason'"]
     errors: list[str] = []
     path = entry.get("path")
-    if path is None:
-        errors.append(f"{label}.path: missing required key")
-    elif not _non_empty_str(path):
-        errors.append(f"{label}.path: must be a non-empty string")
-    elif not is_narrow(path):
+    problem = _required_text(f"{label}.path", path)
+    if problem:
+        errors.append(problem)
+    elif not is_narrow(str(path)):
         errors.append(
             f"{label}.path: {path!r} is too broad; a structural target must name specific "
             "files (a path with a fixed extension such as 'src/cli/main.py', or an "
             "extension-bounded glob such as 'src/cli/*.py'; no bare directories, no '**')"
         )
-    reason = entry.get("reason")
-    if reason is None:
-        errors.append(f"{label}.reason: missing required key")
-    elif not _non_empty_str(reason):
-        errors.append(f"{label}.reason: must be a non-empty string")
-    return errors
+    problem = _required_text(f"{label}.reason", entry.get("reason"))
+    return [*errors, problem] if problem else errors
 
 
 def structural_errors(raw: Mapping[str, Any]) -> tuple[list[str], list[str]]:
