@@ -40,7 +40,7 @@ from mission_context import ContextError, MissionExecutionContext
 from mission_status import MissionStatusError
 
 from ._output import emit_json, exit_code_for
-from ._runtime import check_action, guarded, repository_root, say
+from ._runtime import check_action, guarded, repository_root, say, service_failure
 
 if TYPE_CHECKING:
     from sync_daemon import Reply, Route, Scope, ServiceSpec
@@ -460,11 +460,7 @@ def run_dashboard(cwd: Path, action: str, *, port: int, open_browser: bool, as_j
         except ServiceError as err:
             if _PORT_IN_USE_MARK in err.message:
                 raise _port_in_use(port) from None
-            raise ContextError(
-                err.message,
-                code=err.code,
-                next_step=err.next_step or "see `spec-kitty dashboard status` and the daemon log",
-            ) from None
+            raise service_failure(err, "spec-kitty dashboard status") from None
 
     return guarded(as_json, body)
 

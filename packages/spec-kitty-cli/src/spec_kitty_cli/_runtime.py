@@ -61,6 +61,15 @@ def warn(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(line, style="yellow"))
 
 
+def service_failure(err: Any, status_command: str) -> ContextError:
+    """A sync-daemon ``ServiceError`` (code, message, next step) as the CLI's error."""
+    return ContextError(
+        err.message,
+        code=err.code,
+        next_step=err.next_step or f"see `{status_command}` and the daemon log",
+    )
+
+
 def check_action(command: str, action: str, allowed: tuple[str, ...]) -> None:
     """``INVALID_ARGUMENTS`` (exit 2) unless ``action`` is one of ``allowed``."""
     if action not in allowed:

@@ -20,7 +20,7 @@ from mission_context import ContextError, MissionExecutionContext
 from mission_status import StatusEvent
 
 from ._output import emit_json
-from ._runtime import check_action, guarded, repository_root, say, warn
+from ._runtime import check_action, guarded, repository_root, say, service_failure, warn
 
 CONFIG_PATH = (".kittify", "config.yaml")
 
@@ -127,11 +127,7 @@ def run_sync(cwd: Path, action: str, *, as_json: bool) -> int:
         try:
             return _run(cwd, action, as_json=as_json)
         except ServiceError as err:  # the daemon package's own structured error
-            raise ContextError(
-                err.message,
-                code=err.code,
-                next_step=err.next_step or "see `spec-kitty sync status` and the daemon log",
-            ) from None
+            raise service_failure(err, "spec-kitty sync status") from None
 
     return guarded(as_json, body)
 

@@ -30,7 +30,7 @@ def process_start_time(pid: int) -> str | None:
         if fields is None or fields[0] in ("Z", "X"):
             return None
         return fields[19]
-    return _ps_column(pid, "lstart")
+    return ps_column(pid, "lstart")
 
 
 def is_alive(record: OwnerRecord) -> bool:
@@ -61,7 +61,7 @@ def same_user(pid: int) -> bool:
             return (_PROC / str(pid)).stat().st_uid == os.getuid()
         except OSError:
             return False
-    uid = _ps_column(pid, "uid")
+    uid = ps_column(pid, "uid")
     return uid is not None and uid.strip() == str(os.getuid())
 
 
@@ -78,7 +78,7 @@ def _proc_stat_fields(pid: int) -> list[str] | None:
     return fields
 
 
-def _ps_column(pid: int, column: str) -> str | None:
+def ps_column(pid: int, column: str) -> str | None:
     """One ``ps`` column for ``pid`` (non-Linux fallback), or None when the pid is gone."""
     if sys.platform == "win32":  # pragma: no cover - daemons are POSIX-only
         return None

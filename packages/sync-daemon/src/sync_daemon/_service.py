@@ -33,7 +33,7 @@ from typing import Any
 
 import filelock
 
-from ._liveness import is_alive, process_start_time, same_user
+from ._liveness import is_alive, process_start_time, ps_column, same_user
 from ._owner import OwnerRecord, read_record, remove_record
 
 _POLL = 0.02
@@ -471,17 +471,9 @@ def _cmdline(pid: int) -> list[str] | None:
 
 
 def _ps_args(pid: int) -> list[str] | None:
-    try:
-        done = subprocess.run(
-            ["ps", "-o", "args=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.split() if done.returncode == 0 else None
+    """``ps`` words of ``pid``'s command line (where there is no /proc)."""
+    line = ps_column(pid, "args")
+    return line.split() if line is not None else None
 
 
 def _has_markers(args: list[str], name: str, scope_id: str) -> bool:
