@@ -16,10 +16,10 @@ from mission_context import ContextError, Git, LaneWorkspace, MissionExecutionCo
 from mission_status import (
     Evidence,
     Lane,
-    MissionStatus,
     ReviewApproval,
     ReviewResult,
     StatusSnapshot,
+    WPState,
 )
 
 from ._occurrence import require_admissible_map, review_gate
@@ -39,15 +39,15 @@ def wp_front_matter(ctx: MissionExecutionContext, wp_id: str) -> dict[str, Any]:
     return {}
 
 
-def _seeded_state(status: MissionStatus, ctx: MissionExecutionContext, wp_id: str) -> Lane:
-    state = status.snapshot().work_packages.get(wp_id)
+def _seeded_state(snapshot: StatusSnapshot, ctx: MissionExecutionContext, wp_id: str) -> WPState:
+    state = snapshot.work_packages.get(wp_id)
     if state is None:
         raise ContextError(
             f"{wp_id} of {ctx.mission_dir_name} has no status yet",
             code="WORK_PACKAGE_NOT_FOUND",
             next_step=f"run `spec-kitty finalize-tasks --mission {ctx.identity.mid8}` to seed it",
         )
-    return state.lane
+    return state
 
 
 def _unready_dependencies(
@@ -74,15 +74,16 @@ def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_jso
         ctx = resolve(cwd, "implement", mission, wp_id)
         require_admissible_map(ctx, "implement")
         status = writable_status(ctx)
-        lane = _seeded_state(status, ctx, wp_id)
-        unready = _unready_dependencies(ctx, wp_id, status.snapshot())
+        snapshot = status.snapshot()
+        current = _seeded_state(snapshot, ctx, wp_id)
+        lane = current.lane
+        unready = _unready_dependencies(ctx, wp_id, snapshot)
         if unready:
             raise ContextError(
                 f"{wp_id} depends on work that is not approved yet: {', '.join(unready)}",
                 code="DEPENDENCIES_NOT_READY",
                 next_step="finish and approve those work packages first (`spec-kitty status`)",
             )
-        current = status.snapshot().work_packages[wp_id]
         if lane is Lane.IN_PROGRESS and current.actor not in (agent, ""):
             raise ContextError(
                 f"{wp_id} is in progress by {current.actor}",
@@ -186,7 +187,7 @@ def run_review(
         wp_id = wp.strip().upper()
         ctx = resolve(cwd, "review", mission, wp_id)
         status = writable_status(ctx)
-        lane = _seeded_state(status, ctx, wp_id)
+        lane = _seeded_state(status.snapshot(), ctx, wp_id).lane
         if lane not in (Lane.FOR_REVIEW, Lane.IN_REVIEW):
             raise ContextError(
                 f"{wp_id} is {lane.value}, not waiting for review",
