@@ -31,6 +31,9 @@ OUR_DEPENDENCIES = {
 #: Non-underscore modules that are public on purpose, and why. Everything else must be private.
 PUBLIC_MODULES = {
     "mission_status.merge_driver": "git runs it as `python -m mission_status.merge_driver`",
+    "mission_context.status_merge_driver": (
+        "git runs it as `python -m mission_context.status_merge_driver`"
+    ),
     "spec_kitty_cli.app": "the console script `spec-kitty = spec_kitty_cli.app:main`",
 }
 ENTRY_MODULES = {"__init__", "__about__", "__main__"}

@@ -229,8 +229,11 @@ def test_a_mission_level_resolve_spawns_at_most_two_subprocesses(
         assert len(spawned) <= 2, spawned
         if not reftable:
             assert spawned == [], "everything here can be parsed from files"
-        elif ctx.branch_ref.coordination_branch:
-            assert [args[3:5] for args in spawned] == [["rev-parse", "--verify"]]
+        else:  # refs live in binary tables: git says which branch each worktree has out
+            expected = [["worktree", "list"]]
+            if ctx.branch_ref.coordination_branch:
+                expected.insert(0, ["rev-parse", "--verify"])
+            assert [args[3:5] for args in spawned] == expected
 
 
 def test_reftable_fallback_still_notices_a_deleted_coordination_branch(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from mission_context import (
     MissionExecutionContext,
     TargetCheckout,
     assign_mission_number,
+    driver_commands,
     init_repository,
     remove_worktree,
     resolve_action_context,
@@ -152,21 +153,26 @@ IDENTITY = {
     "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com",
     "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.com",
 }  # fmt: skip
-DRIVER = "python -m mission_status.merge_driver %O %A %B"
+DRIVERS = driver_commands()
 
 
 def test_init_repository_is_idempotent(tmp_path: Path) -> None:
     target = tmp_path / "project"
     env = {**os.environ, **IDENTITY}
-    first = init_repository(target, driver_command=DRIVER, env=env)
+    first = init_repository(target, env=env)
     assert first.created_repository is True
     assert first.changed == (".kittify/config.yaml", ".gitattributes", ".gitignore")
     assert first.commit is not None  # on the unborn branch of the fresh repository
     assert git(target, "show", "--name-only", "--format=", "HEAD").splitlines() == [
         ".gitattributes", ".gitignore", ".kittify/config.yaml",
     ]  # fmt: skip
-    assert git(target, "config", "--get", "merge.spec-kitty-events.driver") == DRIVER
-    again = init_repository(target / "sub", driver_command=DRIVER, env=env)
+    for driver, (_, command) in DRIVERS.items():
+        assert git(target, "config", "--get", f"merge.{driver}.driver") == command
+    assert (target / ".gitattributes").read_text().splitlines() == [
+        "kitty-specs/**/status.events.jsonl merge=spec-kitty-events",
+        "kitty-specs/**/status.json merge=spec-kitty-status",
+    ]
+    again = init_repository(target / "sub", env=env)
     assert (again.root, again.changed, again.commit) == (target, (), None)
     assert again.driver_configured is False
 
@@ -178,7 +184,7 @@ def test_init_commits_what_an_interrupted_init_left_behind(tmp_path: Path) -> No
     target.mkdir()
     subprocess.run(["git", "init", "-q", str(target)], check=True, env=git_env)
     (target / ".gitignore").write_text(".worktrees/\n")  # written, never committed
-    done = init_repository(target, driver_command=DRIVER, env=env)
+    done = init_repository(target, env=env)
     assert ".gitignore" not in done.changed
     assert done.commit is not None
     assert ".gitignore" in git(target, "show", "--name-only", "--format=", "HEAD").splitlines()

@@ -170,3 +170,60 @@ def test_annotate_rejects_unknown_slots_and_lanes(mission_dir: Path) -> None:
             status.annotate("WP01", actor="a", **slots)
         assert caught.value.code == "INVALID_ANNOTATION"
     assert not (mission_dir / "status.events.jsonl").exists()
+
+
+# -- batches -----------------------------------------------------------------------------
+
+
+def test_a_batch_is_one_append_checked_row_by_row(mission_dir: Path) -> None:
+    status = MissionStatus.open(mission_dir, clock=Clock())
+    status.transition("WP01", "planned", actor="finalize")
+    log = mission_dir / "status.events.jsonl"
+    before = log.read_bytes()
+    with status.batch() as batch:
+        assert batch.lane("WP01") is Lane.PLANNED
+        batch.transition("WP01", "claimed", actor="claude")
+        assert batch.lane("WP01") is Lane.CLAIMED  # the next row is checked from here
+        batch.annotate("WP01", actor="claude", note="started")
+        batch.transition("WP01", "in_progress", actor="claude")
+        assert log.read_bytes() == before  # nothing is written until the block ends
+    lines = log.read_bytes()[len(before) :].decode().splitlines()
+    assert [json.loads(line).get("to_lane", "note") for line in lines] == [
+        "claimed",
+        "note",
+        "in_progress",
+    ]
+    rows = [json.loads(line) for line in lines]
+    stamps = [(row["at"], row["event_id"]) for row in rows]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+    assert status.wp("WP01").lane is Lane.IN_PROGRESS
+    assert status.wp("WP01").notes == ["started"]
+    assert (mission_dir / "status.json").read_text() == render_status_json(
+        materialize_snapshot(mission_dir)
+    )
+
+
+def test_a_batch_that_raises_writes_nothing(mission_dir: Path) -> None:
+    status = MissionStatus.open(mission_dir, clock=Clock())
+    status.transition("WP01", "planned", actor="finalize")
+    before = (mission_dir / "status.events.jsonl").read_bytes()
+
+    def claim_then_finish() -> None:
+        with status.batch() as batch:
+            batch.transition("WP01", "claimed", actor="claude")
+            batch.transition("WP01", "done", actor="claude")  # claimed -> done is no edge
+
+    with pytest.raises(TransitionError):
+        claim_then_finish()
+    assert (mission_dir / "status.events.jsonl").read_bytes() == before
+    assert status.wp("WP01").lane is Lane.PLANNED
+
+
+def test_a_batch_is_stamped_after_a_log_whose_clock_ran_ahead(mission_dir: Path) -> None:
+    ahead = Clock(datetime(2030, 1, 1, tzinfo=UTC))
+    MissionStatus.open(mission_dir, clock=ahead).transition("WP01", "planned", actor="x")
+    status = MissionStatus.open(mission_dir, clock=Clock())
+    with status.batch() as batch:
+        batch.transition("WP01", "claimed", actor="claude")
+        batch.transition("WP01", "in_progress", actor="claude")
+    assert status.wp("WP01").lane is Lane.IN_PROGRESS

@@ -263,7 +263,9 @@ def abort_operation(repo: Repo, checkout: Path, operation: str) -> None:
     assert not (absolute_git_dir(repo.env, checkout) / MARKERS[operation]).exists()
 
 
-def assert_refused_without_touching(checkout: Path, mission: Path) -> None:
+def assert_refused_without_touching(
+    checkout: Path, mission: Path, code: str = "GIT_OPERATION_IN_PROGRESS"
+) -> None:
     """What a user sees while the operation is in progress: a refusal, and no file changed."""
     before = tree_digest(checkout)
     had_view = (mission / "status.json").exists()
@@ -271,8 +273,9 @@ def assert_refused_without_touching(checkout: Path, mission: Path) -> None:
     assert git_operation_in_progress(mission)
     with pytest.raises(GitOperationInProgressError) as refused:
         materialize(mission)
-    assert refused.value.code == "GIT_OPERATION_IN_PROGRESS"
-    assert refused.value.to_dict()["code"] == "GIT_OPERATION_IN_PROGRESS"
+    assert refused.value.code == code
+    assert refused.value.to_dict()["code"] == code
+    assert str(checkout) in refused.value.message
     with pytest.raises(GitOperationInProgressError):
         MissionStatus.open(mission).materialize()
     deferred = materialize_if_stale(mission)
@@ -369,8 +372,15 @@ def test_conflicted_log_operations_refuse_materialize(
 
 def test_index_lock_blocks_writes(tmp_path: Path, git_env: Env) -> None:
     repo = build_repo(tmp_path, git_env)
-    (repo.root / ".git" / "index.lock").write_bytes(b"")
-    assert_refused_without_touching(repo.root, repo.mission)
+    lock = repo.root / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    assert_refused_without_touching(repo.root, repo.mission, "GIT_INDEX_LOCKED")
+    with pytest.raises(GitOperationInProgressError) as refused:
+        materialize(repo.mission)
+    # Named as the lock it is, with the file to remove when it is stale; no operation named.
+    assert str(lock) in refused.value.message
+    assert "rebase" not in refused.value.message + refused.value.next_step
+    assert f"rm {lock}" in refused.value.next_step
     (repo.root / ".git" / "index.lock").unlink()
     assert_materializes_after_abort(repo.mission)
 
@@ -415,13 +425,13 @@ def test_operation_in_linked_worktree_blocks_only_that_worktree(
 
 @pytest.mark.parametrize("relative", [False, True], ids=["absolute-gitdir", "relative-gitdir"])
 @pytest.mark.parametrize("operation", ["merge", "bisect"])
-def test_operation_in_primary_blocks_linked_worktrees_through_the_common_dir(
+def test_operation_in_primary_does_not_hold_up_linked_worktrees(
     tmp_path: Path, git_env: Env, operation: str, relative: bool
 ) -> None:
-    """The primary checkout's git dir IS the common dir, which every worktree checks.
+    """Markers are per checkout: the primary's live in its own git dir, which is the common dir.
 
-    formats.md: in-progress markers count "in the worktree's own gitdir or the
-    common dir", so an operation in the primary checkout defers every worktree.
+    A merge in the primary checkout says nothing about a linked worktree's files, so the
+    worktree's view is written while the primary is refused.
     """
     repo = build_repo(tmp_path, git_env)
     linked = add_linked_worktree(repo, "topic", relative=relative)
@@ -430,10 +440,10 @@ def test_operation_in_primary_blocks_linked_worktrees_through_the_common_dir(
     assert (repo.root / ".git" / MARKERS[operation]).exists()
 
     assert_refused_without_touching(repo.root, repo.mission)
-    assert_refused_without_touching(linked, linked_mission)
+    assert not git_operation_in_progress(linked_mission)
+    assert_materializes_after_abort(linked_mission)
 
     abort_operation(repo, repo.root, operation)
-    assert_materializes_after_abort(linked_mission)
     assert_materializes_after_abort(repo.mission)
 
 
@@ -445,7 +455,7 @@ def test_index_lock_in_linked_git_dir_blocks_only_the_linked_worktree(
     linked = add_linked_worktree(repo, "topic", relative=relative)
     lock = repo.root / ".git" / "worktrees" / LANE_WORKTREE / "index.lock"
     lock.write_bytes(b"")
-    assert_refused_without_touching(linked, Repo.mission_in(linked))
+    assert_refused_without_touching(linked, Repo.mission_in(linked), "GIT_INDEX_LOCKED")
     assert not git_operation_in_progress(repo.mission)
     lock.unlink()
     assert_materializes_after_abort(Repo.mission_in(linked))
@@ -600,16 +610,27 @@ def test_unreadable_commondir_raises_git_pointer_error(tmp_path: Path) -> None:
     assert broken.value.code == "GIT_POINTER_INVALID"
 
 
-def test_markers_are_looked_up_in_own_git_dir_and_common_dir(tmp_path: Path) -> None:
+def test_markers_are_looked_up_in_the_checkouts_own_git_dir(tmp_path: Path) -> None:
     worktree, own = _fake_layout(tmp_path, "gitdir: ../../main/.git/worktrees/wt\n", "../..")
     mission = worktree / "kitty-specs" / MISSION
     assert not git_operation_in_progress(mission)
     common = tmp_path / "main" / ".git"
+    foreign_makers: list[tuple[Path, Callable[[Path], object]]] = [
+        (common / "rebase-apply", Path.mkdir),
+        (common / "MERGE_HEAD", Path.touch),
+    ]
+    for foreign, make_foreign in foreign_makers:
+        make_foreign(foreign)  # the primary checkout's operation, not this worktree's
+        assert not git_operation_in_progress(mission), foreign
+        if foreign.is_dir():
+            foreign.rmdir()
+        else:
+            foreign.unlink()
     marker_makers: list[tuple[Path, Callable[[Path], object]]] = [
         (own / "rebase-merge", Path.mkdir),
         (own / "CHERRY_PICK_HEAD", Path.touch),
-        (common / "rebase-apply", Path.mkdir),
-        (common / "MERGE_HEAD", Path.touch),
+        (own / "MERGE_HEAD", Path.touch),
+        (own / "BISECT_LOG", Path.touch),
     ]
     for marker, make in marker_makers:
         make(marker)

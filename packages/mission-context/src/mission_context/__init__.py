@@ -25,7 +25,14 @@ from ._coord import CoordinationWorkspace
 from ._create import CreatedMission, create_mission, human_slug
 from ._errors import ContextError
 from ._gitcmd import Git, GitError
-from ._init import MERGE_DRIVER, InitResult, init_repository
+from ._init import (
+    MERGE_DRIVER,
+    STATUS_MERGE_DRIVER,
+    InitResult,
+    driver_commands,
+    ensure_merge_drivers,
+    init_repository,
+)
 from ._lanes import LanePlan
 from ._meta import (
     MissionMeta,
@@ -34,10 +41,18 @@ from ._meta import (
     highest_mission_number,
     write_meta,
 )
-from ._workspaces import LaneWorkspace, TargetCheckout, remove_worktree
+from ._status_store import StatusHome, StatusWrite, locate_status
+from ._workspaces import (
+    LaneWorkspace,
+    TargetCheckout,
+    checkout_of,
+    is_checkout,
+    remove_worktree,
+)
 
 __all__ = [
     "MERGE_DRIVER",
+    "STATUS_MERGE_DRIVER",
     "ArtifactPlacement",
     "BranchRef",
     "CommitResult",
@@ -54,18 +69,25 @@ __all__ = [
     "MissionExecutionContext",
     "MissionMeta",
     "PromptSource",
+    "StatusHome",
     "StatusSurface",
+    "StatusWrite",
     "TargetCheckout",
     "Topology",
     "Workspace",
     "__version__",
     "assign_mission_number",
+    "checkout_of",
     "commit_to",
     "create_mission",
+    "driver_commands",
+    "ensure_merge_drivers",
     "highest_mission_number",
     "human_slug",
     "init_repository",
+    "is_checkout",
     "list_missions",
+    "locate_status",
     "remove_worktree",
     "resolve_action_context",
     "write_meta",

@@ -13,6 +13,11 @@ Either way no checkout changes branch, the caller's index and working tree are
 untouched, and commits to one branch are serialised by a file lock in the
 common git dir. Bookkeeping commits do not run commit hooks (``--no-verify``),
 the same on both routes.
+
+A checkout that does not have the branch out may hold another branch's copy of
+a file (the primary checkout on a hotfix branch made from an old commit). Such a
+copy is not an edit of the branch's file and is never committed over it: an
+unchanged copy is left out, and an edited one is refused (``COMMIT_SOURCE_DIVERGED``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -66,20 +72,94 @@ def commit_to(
     committed at its path relative to that checkout, a missing file as a
     deletion. Returns None when the branch already holds them as they are.
     Raises :class:`ContextError` (``COMMIT_PATHS_INVALID``, ``COMMIT_TARGET_MISSING``,
-    ``COMMIT_TARGET_BUSY``, ``COMMIT_TARGET_DIRTY``, ``COMMIT_LOCK_TIMEOUT``) or
-    :class:`GitError`.
+    ``COMMIT_TARGET_BUSY``, ``COMMIT_TARGET_DIRTY``, ``COMMIT_SOURCE_DIVERGED``,
+    ``COMMIT_LOCK_TIMEOUT``, ``COMMIT_RACE``) or :class:`GitError`.
     """
     if not message.strip():
         raise _invalid("the commit message is empty", "pass a message saying what changed")
     _check_branch(target.branch)
     base = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
     source, rels = _checkout_paths(base, paths)
-    lock_name = f"branch-{quote(target.branch, safe='')}.lock"
-    with held_lock(source.common_dir, lock_name, timeout=lock_timeout, code="COMMIT_LOCK_TIMEOUT"):
+    with branch_lock(source.common_dir, target.branch, timeout=lock_timeout):
         holder = Refs(source.primary_root, source.common_dir, env).holder_of(target.branch)
-        if holder is None:
-            return _commit_via_index(source, rels, target.branch, message, env=env)
+        git = Git(source.worktree_root, env)
+        parent = branch_tip(git, target.branch) if holder is None else None
+        if holder is None and parent is None:
+            raise ContextError(
+                f"branch {target.branch!r} does not exist",
+                code="COMMIT_TARGET_MISSING",
+                next_step=f"create it first (`git branch {target.branch} <start>`), "
+                "or check meta.json",
+            )
+        if holder is None or holder.root != source.worktree_root:
+            rels = _edits_only(git, rels, target.branch)
+            if not rels:
+                return None
+        if parent is not None:
+            sha = commit_over(
+                git, source.git_dir, work_tree=None, rels=rels, branch=target.branch,
+                parent=parent, message=message,
+            )  # fmt: skip
+            if sha is None:
+                return None
+            return CommitResult(sha, target.branch, "index", None, rels)
+        assert holder is not None
         return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
+
+
+def branch_lock(
+    common_dir: Path, branch: str, *, timeout: float = 60.0
+) -> AbstractContextManager[None]:
+    """The lock that serialises every commit to ``branch`` (``COMMIT_LOCK_TIMEOUT``)."""
+    name = f"branch-{quote(branch, safe='')}.lock"
+    return held_lock(common_dir, name, timeout=timeout, code="COMMIT_LOCK_TIMEOUT")
+
+
+def _edits_only(git: Git, rels: tuple[str, ...], branch: str) -> tuple[str, ...]:
+    """Those of ``rels`` that edit ``branch``'s files, seen from a checkout of another branch.
+
+    A path the checkout's HEAD tracks at another version than ``branch`` has is
+    that branch's copy: left out when unchanged, refused when edited.
+    """
+    here = _tree_entries(git, "HEAD", rels)
+    there = _tree_entries(git, f"refs/heads/{branch}", rels)
+    foreign = [rel for rel in rels if rel in here and here[rel] != there.get(rel)]
+    if not foreign:
+        return rels
+    hashed = dict(zip(foreign, _hash_files(git, foreign), strict=True))
+    edited = [rel for rel in foreign if hashed[rel] != here[rel]]
+    if edited:
+        raise ContextError(
+            f"{git.cwd} is not on {branch}: its {', '.join(edited)} "
+            f"{'is an edit' if len(edited) == 1 else 'are edits'} of another version than "
+            f"{branch} has; committing would overwrite {branch}'s",
+            code="COMMIT_SOURCE_DIVERGED",
+            next_step=f"make the change on {branch} (`git switch {branch}` in {git.cwd}, "
+            "or a worktree of it), then run the command again",
+        )
+    return tuple(rel for rel in rels if rel not in foreign)
+
+
+def _tree_entries(git: Git, treeish: str, rels: tuple[str, ...]) -> dict[str, str]:
+    """``{path: blob sha}`` of ``rels`` in ``treeish`` (paths it lacks are left out)."""
+    done = git.run("ls-tree", "-z", "--full-tree", treeish, "--", *rels, ok_codes=(0, 128))
+    entries = {}
+    for record in done.stdout.split("\0"):
+        info, _, name = record.partition("\t")
+        if name:
+            entries[name] = info.split()[2]
+    return entries
+
+
+def _hash_files(git: Git, rels: list[str]) -> list[str]:
+    """The blob sha of each file as it is in the checkout ("" for a missing one)."""
+    present = [rel for rel in rels if (git.cwd / rel).is_file()]
+    shas = (
+        dict(zip(present, git.out("hash-object", "--", *present).split(), strict=True))
+        if present
+        else {}
+    )
+    return [shas.get(rel, "") for rel in rels]
 
 
 def _invalid(message: str, next_step: str) -> ContextError:
@@ -121,37 +201,54 @@ def _checkout_paths(base: Path, paths: Iterable[Path | str]) -> tuple[GitDirs, t
     return source, tuple(sorted(rels))
 
 
-def _commit_via_index(
-    source: GitDirs,
+def branch_tip(git: Git, branch: str) -> str | None:
+    """The commit ``refs/heads/<branch>`` points at, or None when there is no such branch."""
+    done = git.run(
+        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", ok_codes=(0, 1)
+    )
+    return done.stdout.strip() or None
+
+
+def commit_over(
+    git: Git,
+    scratch_dir: Path,
+    *,
+    work_tree: Path | None,
     rels: tuple[str, ...],
     branch: str,
+    parent: str,
     message: str,
-    *,
-    env: Mapping[str, str] | None,
-) -> CommitResult | None:
-    git = Git(source.worktree_root, env)
-    ref = f"refs/heads/{branch}"
-    done = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", ok_codes=(0, 1))
-    if done.returncode != 0:
-        raise ContextError(
-            f"branch {branch!r} does not exist",
-            code="COMMIT_TARGET_MISSING",
-            next_step=f"create it first (`git branch {branch} <start>`), or check meta.json",
-        )
-    parent = done.stdout.strip()
-    index = source.git_dir / f"spec-kitty-index-{os.getpid()}-{os.urandom(4).hex()}"
+) -> str | None:
+    """Commit ``rels`` (as they are under ``work_tree``, default ``git.cwd``) on top of ``parent``.
+
+    The tree is built in a temporary index (in ``scratch_dir``, a git dir) seeded
+    from ``parent``, and ``branch`` moves from ``parent`` to the new commit with a
+    compare-and-swap: nothing is committed over a branch that moved meanwhile
+    (``COMMIT_RACE``). Returns the new commit, or None when the tree is unchanged.
+    """
+    index = scratch_dir / f"spec-kitty-index-{os.getpid()}-{os.urandom(4).hex()}"
     scratch = {"GIT_INDEX_FILE": str(index)}
+    where = ("--work-tree", str(work_tree)) if work_tree is not None else ()
     try:
         git.run("read-tree", parent, extra_env=scratch)
-        git.run("add", "--all", "--", *rels, extra_env=scratch, next_step=_ADD_NEXT_STEP)
+        git.run(*where, "add", "--all", "--", *rels, extra_env=scratch, next_step=_ADD_NEXT_STEP)
         tree = git.out("write-tree", extra_env=scratch)
     finally:
         index.unlink(missing_ok=True)
     if tree == git.out("rev-parse", f"{parent}^{{tree}}"):
         return None
     sha = git.out("commit-tree", tree, "-p", parent, "-m", message)
-    git.run("update-ref", "-m", f"spec-kitty: {message.splitlines()[0]}", ref, sha, parent)
-    return CommitResult(sha=sha, branch=branch, route="index", worktree=None, paths=rels)
+    moved = git.run(
+        "update-ref", "-m", f"spec-kitty: {message.splitlines()[0]}",
+        f"refs/heads/{branch}", sha, parent, ok_codes=(0, 1, 128),
+    )  # fmt: skip
+    if moved.returncode != 0:
+        raise ContextError(
+            f"{branch} moved while a commit was being made on it ({moved.stderr.strip()})",
+            code="COMMIT_RACE",
+            next_step="run the command again",
+        )
+    return sha
 
 
 _ADD_NEXT_STEP = "pass files that exist or are tracked (a missing file commits its deletion)"

@@ -72,8 +72,15 @@ class Workspace:
 
 @dataclass(frozen=True, slots=True)
 class StatusSurface:
-    """Where the event log is read and written (equal unless a topology splits them)."""
+    """Where the status lives: ``branch``, and its mission directory when checked out as usual.
 
+    ``read_dir``/``write_dir`` are the mission directory in the checkout that
+    normally has ``branch`` out (the primary checkout, or the coordination
+    worktree); :meth:`MissionExecutionContext.status` follows the branch wherever
+    it is checked out, or reads its commit when nobody has it out.
+    """
+
+    branch: str
     read_dir: Path
     write_dir: Path
 
@@ -127,6 +134,16 @@ class MissionExecutionContext:
         """``.worktrees/<dir>-<lane id>`` in the primary checkout."""
         return lane_worktree_of(self.workspace.primary_root, self.mission_dir_name, lane_id)
 
+    @property
+    def merge_worktree(self) -> Path:
+        """``.worktrees/<dir>-merge``: where a merge checks out a target nobody has out."""
+        return self.workspace.primary_root / WORKTREES_DIRNAME / f"{self.mission_dir_name}-merge"
+
+    @property
+    def mission_path(self) -> str:
+        """``kitty-specs/<dir>``: the mission directory as a path inside any tree of the repo."""
+        return f"{SPECS_DIRNAME}/{self.mission_dir_name}"
+
     def lanes(self) -> list[LanePlan]:
         """The lanes of ``lanes.json`` in the primary mission directory ([] without one)."""
         return read_lanes(self.primary_mission_dir)
@@ -146,15 +163,14 @@ class MissionExecutionContext:
         }
 
     def status(self) -> MissionStatus:
-        """The status authority bound to this mission's status surface."""
-        read_dir = self.status_surface.read_dir
-        if not read_dir.is_dir():
-            raise ContextError(
-                f"the status of {self.mission_dir_name} lives in {read_dir}, which does not exist",
-                code="STATUS_READ_PATH_NOT_FOUND",
-                next_step=_recreate_hint(read_dir, self.branch_ref.coordination_branch),
-            )
-        return MissionStatus.open(read_dir)
+        """The status authority, read from the branch that holds this mission's status.
+
+        Read where that branch is checked out, or from its commit when no worktree
+        has it out (see :func:`read_status`). Writes go through :class:`StatusWrite`.
+        """
+        from ._status_store import read_status
+
+        return read_status(self)
 
 
 def mission_branch_of(mission_dir_name: str) -> str:
@@ -163,15 +179,6 @@ def mission_branch_of(mission_dir_name: str) -> str:
 
 def lane_worktree_of(primary_root: Path, mission_dir_name: str, lane_id: str) -> Path:
     return primary_root / WORKTREES_DIRNAME / f"{mission_dir_name}-{lane_id}"
-
-
-def _recreate_hint(read_dir: Path, branch: str | None) -> str:
-    if branch is None:
-        return "check the mission's topology in meta.json"
-    return (
-        f"recreate the coordination worktree: `git worktree add {read_dir.parents[1]} {branch}` "
-        "(commands that write status do it for you)"
-    )
 
 
 def _plain(value: Any) -> Any:
@@ -279,7 +286,9 @@ def resolve_action_context(
             execution_workspace=execution,
             allowed_command_cwd=execution,
         ),
-        status_surface=StatusSurface(read_dir=status_dir, write_dir=status_dir),
+        status_surface=StatusSurface(
+            branch=coordination or meta.target_branch, read_dir=status_dir, write_dir=status_dir
+        ),
         artifact_placement=ArtifactPlacement(placement_ref=target),
         prompt_source=PromptSource(prompt_source_dir=mission_dir / "tasks"),
     )

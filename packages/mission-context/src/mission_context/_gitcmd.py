@@ -97,3 +97,35 @@ class Git:
     def out(self, *args: str, extra_env: Mapping[str, str] | None = None) -> str:
         """stdout of a successful command, without the trailing newline."""
         return self.run(*args, extra_env=extra_env).stdout.rstrip("\n")
+
+    def blobs(self, specs: list[str]) -> list[bytes | None]:
+        """The bytes of each object spec (``<rev>:<path>``), None for one that does not exist.
+
+        One ``git cat-file --batch`` for all of them, read as bytes (never decoded).
+        """
+        command = ("git", "-C", str(self.cwd), "cat-file", "--batch")
+        if self._env is None:
+            self._env = git_environment(self._base_env)
+        request = "".join(f"{spec}\n" for spec in specs).encode("utf-8")
+        try:
+            done = subprocess.run(
+                command, env=self._env, input=request, capture_output=True, check=False
+            )
+        except OSError as exc:
+            raise GitError(command, 127, str(exc), next_step="install git") from None
+        if done.returncode != 0:
+            stderr = done.stderr.decode("utf-8", "replace")
+            raise GitError(command, done.returncode, stderr, next_step="check the repository")
+        found: list[bytes | None] = []
+        data, at = done.stdout, 0
+        for _ in specs:
+            end = data.index(b"\n", at)
+            header = data[at:end].split()
+            at = end + 1
+            if len(header) != 3:  # "<spec> missing" (or ambiguous): no content follows
+                found.append(None)
+                continue
+            size = int(header[2])
+            found.append(data[at : at + size] if header[1] == b"blob" else None)
+            at += size + 1
+        return found

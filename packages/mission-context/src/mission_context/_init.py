@@ -1,12 +1,21 @@
-"""Preparing a repository for missions: config, merge driver, ignored worktrees.
+"""Preparing a repository for missions: config, merge drivers, ignored worktrees.
 
 Idempotent: every file is only added to (a missing line, a missing file), never
 rewritten, and a second run changes and commits nothing.
+
+Two merge drivers keep concurrent status from conflicting when branches or
+clones meet: the event log's union (``spec-kitty-events``) and ``status.json``
+recomputed from the merged log (``spec-kitty-status``). ``.gitattributes``
+travels with the repository, the driver definitions are local git config: a
+fresh clone gets them from :func:`ensure_merge_drivers`, which every status
+write calls.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +27,29 @@ from ._worktrees import Refs
 
 #: The git merge driver that unions event logs (``.gitattributes`` names it).
 MERGE_DRIVER = "spec-kitty-events"
+#: The git merge driver that recomputes ``status.json`` from the merged log.
+STATUS_MERGE_DRIVER = "spec-kitty-status"
+_ATTRIBUTES = (
+    f"{SPECS_DIRNAME}/**/status.events.jsonl merge={MERGE_DRIVER}",
+    f"{SPECS_DIRNAME}/**/status.json merge={STATUS_MERGE_DRIVER}",
+)
+
+
+def driver_commands(python: str | None = None) -> dict[str, tuple[str, str]]:
+    """``{driver: (name, command)}`` for this interpreter (or ``python``)."""
+    exe = shlex.quote(python or sys.executable)
+    return {
+        MERGE_DRIVER: (
+            "spec-kitty event log union",
+            f"{exe} -m mission_status.merge_driver %O %A %B",
+        ),
+        STATUS_MERGE_DRIVER: (
+            "spec-kitty status.json from the merged log",
+            f"{exe} -m mission_context.status_merge_driver %O %A %B %P",
+        ),
+    }
+
+
 CONFIG_PATH = ".kittify/config.yaml"
 _CONFIG_TEMPLATE = """\
 # spec-kitty project configuration (https://github.com/spec-kitty).
@@ -44,15 +76,13 @@ class InitResult:
     branch: str | None
 
 
-def init_repository(
-    path: Path | str, *, driver_command: str, env: Mapping[str, str] | None = None
-) -> InitResult:
+def init_repository(path: Path | str, *, env: Mapping[str, str] | None = None) -> InitResult:
     """Prepare the repository holding ``path`` (``git init`` it when there is none).
 
-    Writes ``.kittify/config.yaml`` when missing, adds the event-log merge driver
-    to ``.gitattributes`` and to the local git config (``driver_command``, e.g.
-    ``python -m mission_status.merge_driver %O %A %B``), lists ``.worktrees/`` in
-    ``.gitignore``, and commits the files it changed to the branch checked out.
+    Writes ``.kittify/config.yaml`` when missing, adds the two merge drivers to
+    ``.gitattributes`` and to the local git config (run by this interpreter),
+    lists ``.worktrees/`` in ``.gitignore``, and commits the files it changed to
+    the branch checked out.
     """
     from mission_status import find_git_dirs
 
@@ -69,19 +99,13 @@ def init_repository(
         name
         for name, wrote in (
             (CONFIG_PATH, _write_if_missing(root / CONFIG_PATH, _CONFIG_TEMPLATE)),
-            (
-                ".gitattributes",
-                _add_line(
-                    root / ".gitattributes",
-                    f"{SPECS_DIRNAME}/**/status.events.jsonl merge={MERGE_DRIVER}",
-                ),
-            ),
+            (".gitattributes", _add_lines(root / ".gitattributes", _ATTRIBUTES)),
             (".gitignore", _add_line(root / ".gitignore", f"{WORKTREES_DIRNAME}/")),
         )
         if wrote
     ]
     git = Git(root, env)
-    driver_changed = _configure_driver(git, driver_command)
+    driver_changed = _configure_drivers(git, dirs.common_dir)
     branch = Refs(root, dirs.common_dir, env).worktrees()[0].branch
     # What this run wrote, and what an earlier, interrupted run wrote but never committed
     # (a file the user already committed and then edited is theirs: never swept in).
@@ -124,24 +148,74 @@ def _write_if_missing(path: Path, text: str) -> bool:
 
 
 def _add_line(path: Path, line: str) -> bool:
+    return _add_lines(path, (line,))
+
+
+def _add_lines(path: Path, lines: tuple[str, ...]) -> bool:
+    """Append those of ``lines`` that ``path`` lacks; True when it changed."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
-    if line in (existing.strip() for existing in text.splitlines()):
+    present = {existing.strip() for existing in text.splitlines()}
+    missing = [line for line in lines if line not in present]
+    if not missing:
         return False
+    path.parent.mkdir(parents=True, exist_ok=True)
     separator = "" if not text or text.endswith("\n") else "\n"
     with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"{separator}{line}\n")
+        handle.write(separator + "".join(f"{line}\n" for line in missing))
     return True
 
 
-def _configure_driver(git: Git, command: str) -> bool:
-    """Set the merge driver in the local config; True when it changed."""
-    key = f"merge.{MERGE_DRIVER}"
-    current = git.run("config", "--local", "--get", f"{key}.driver", ok_codes=(0, 1)).stdout
-    if current.strip() == command:
-        return False
-    git.run("config", "--local", f"{key}.name", "spec-kitty event log union")
-    git.run("config", "--local", f"{key}.driver", command)
-    return True
+def _configured_drivers(common_dir: Path) -> set[str]:
+    """The merge drivers the local config defines a command for (read from the file)."""
+    try:
+        text = (common_dir / "config").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    found, section = set(), None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            head = line.strip("[]").strip()
+            kind, _, name = head.partition(" ")
+            section = name.strip('"') if kind.lower() == "merge" else None
+        elif section is not None and line.split("=", 1)[0].strip().lower() == "driver":
+            found.add(section)
+    return found
+
+
+def _configure_drivers(git: Git, common_dir: Path) -> bool:
+    """Define the merge drivers this repository's config lacks; True when it changed."""
+    missing = {
+        driver: spec
+        for driver, spec in driver_commands().items()
+        if driver not in _configured_drivers(common_dir)
+    }
+    for driver, (name, command) in missing.items():
+        git.run("config", "--local", f"merge.{driver}.name", name)
+        git.run("config", "--local", f"merge.{driver}.driver", command)
+    return bool(missing)
+
+
+def ensure_merge_drivers(
+    primary_root: Path, common_dir: Path, env: Mapping[str, str] | None = None
+) -> bool:
+    """Make merges of status conflict-free in this clone; True when anything was set up.
+
+    Defines the drivers in the local config when it lacks them (a fresh clone),
+    and maps the status files to them in ``info/attributes`` (local, untracked)
+    when the checked-out ``.gitattributes`` does not. An existing definition is
+    kept as it is. Costs no subprocess when everything is in place.
+    """
+    changed = _configure_drivers(Git(primary_root, env), common_dir)
+    try:
+        tracked = (primary_root / ".gitattributes").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        tracked = ""
+    present = {line.strip() for line in tracked.splitlines()}
+    wanted = tuple(line for line in _ATTRIBUTES if line not in present)
+    if wanted:
+        changed |= _add_lines(common_dir / "info" / "attributes", wanted)
+    return changed

@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from mission_status import write_atomic
+
 from ._errors import ContextError
 
 META_FILENAME = "meta.json"
@@ -160,9 +162,7 @@ def write_meta(path: Path, changes: Mapping[str, Any]) -> bool:
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if path.read_text(encoding="utf-8") == text:
         return False
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, text.encode("utf-8"))
     return True
 
 

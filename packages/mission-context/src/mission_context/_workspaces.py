@@ -68,19 +68,21 @@ def remove_worktree(
     path: Path,
     *,
     branch: str | None = None,
+    force: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Remove the worktree at ``path`` (if registered) and delete ``branch`` (if it exists).
 
     Refuses with ``WORKTREE_DIRTY`` when the worktree has uncommitted changes:
-    nothing of the user's is thrown away. Returns what was removed, for reports.
+    nothing of the user's is thrown away. ``force`` is for a worktree this tool
+    made for itself (a merge's temporary checkout). Returns what was removed.
     """
     refs = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env)
     git = Git(ctx.workspace.primary_root, env)
     removed: list[str] = []
     registered = _registered_at(refs, path)
     if registered is not None and registered.exists:
-        dirty = Git(path, env).out("status", "--porcelain", "--untracked-files=normal")
+        dirty = "" if force else Git(path, env).out("status", "--porcelain")
         if dirty:
             first = dirty.splitlines()[0]
             raise ContextError(
@@ -88,7 +90,9 @@ def remove_worktree(
                 code="WORKTREE_DIRTY",
                 next_step=f"commit or discard the changes in {path}, then re-run the command",
             )
-        git.run("worktree", "remove", str(path))
+        if registered.locked:
+            git.run("worktree", "unlock", str(path), ok_codes=(0, 128))
+        git.run("worktree", "remove", *(("--force",) if force else ()), str(path))
         removed.append(str(path))
     elif registered is not None:
         git.run("worktree", "prune")
@@ -96,6 +100,19 @@ def remove_worktree(
         git.run("branch", "-D", branch)
         removed.append(branch)
     return removed
+
+
+def is_checkout(path: Path) -> bool:
+    """Whether ``path`` is the top of a checkout (a worktree that has not been removed)."""
+    return (path / ".git").exists()
+
+
+def checkout_of(
+    ctx: MissionExecutionContext, branch: str, env: Mapping[str, str] | None = None
+) -> Path | None:
+    """The live worktree that has ``branch`` checked out (or is rebasing it), if any."""
+    holder = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env).holder_of(branch)
+    return holder.root if holder is not None else None
 
 
 def _registered_at(refs: Refs, path: Path) -> Worktree | None:
@@ -266,7 +283,7 @@ class TargetCheckout:
         holder = refs.holder_of(branch)
         if holder is not None:
             return cls(path=holder.root, branch=branch, temporary=False)
-        path = ctx.workspace.primary_root / WORKTREES_DIRNAME / f"{ctx.mission_dir_name}-merge"
+        path = ctx.merge_worktree
         spec = WorktreeSpec(
             path=path,
             branch=branch,

@@ -29,8 +29,16 @@ from ._events import (
     StatusEvent,
     VerificationResult,
 )
-from ._facade import MissionStatus
-from ._git import GitDirs, GitPointerError, find_git_dirs, git_operation_in_progress
+from ._facade import MissionStatus, StatusBatch
+from ._fsutil import write_atomic
+from ._git import (
+    GitDirs,
+    GitPointerError,
+    find_git_dirs,
+    git_operation_error,
+    git_operation_in_progress,
+    git_operation_marker,
+)
 from ._ids import isoformat, new_ulid
 from ._lanes import ALLOWED_EDGES, DISPLAY_LANES, TERMINAL_LANES, Lane, check_transition, parse_lane
 from ._log import LOG_FILENAME, EventLog, ForeignRow, LockTimeoutError, TornLine
@@ -78,6 +86,7 @@ __all__ = [
     "ReviewApproval",
     "ReviewOverride",
     "ReviewResult",
+    "StatusBatch",
     "StatusEvent",
     "StatusSnapshot",
     "TornLine",
@@ -89,7 +98,9 @@ __all__ = [
     "__version__",
     "check_transition",
     "find_git_dirs",
+    "git_operation_error",
     "git_operation_in_progress",
+    "git_operation_marker",
     "isoformat",
     "materialize",
     "materialize_if_stale",
@@ -100,4 +111,5 @@ __all__ = [
     "progress",
     "reduce",
     "render_status_json",
+    "write_atomic",
 ]

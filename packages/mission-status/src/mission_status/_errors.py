@@ -106,16 +106,28 @@ class MissionMetaError(MissionStatusError):
 
 
 class GitOperationInProgressError(MissionStatusError):
-    """A rebase, merge, cherry-pick, revert or bisect is in progress: writing now is unsafe."""
+    """A rebase, merge, cherry-pick, revert or bisect is in progress: writing now is unsafe.
+
+    ``code`` is ``GIT_INDEX_LOCKED`` when the marker is a lone ``index.lock``.
+    """
 
     code = "GIT_OPERATION_IN_PROGRESS"
 
-    def __init__(self, message: str, *, marker: Path) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        marker: Path,
+        next_step: str | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(
             message,
-            next_step=(
+            next_step=next_step
+            or (
                 "finish or abort the git operation (e.g. `git rebase --continue` or "
                 "`git rebase --abort`), then run the command again"
             ),
+            code=code,
         )
         self.marker = marker

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +45,11 @@ class MissionStatus:
         clock: Clock = utc_now,
         id_factory: IdFactory | None = None,
         lock_timeout: float = 60.0,
+        lock_path: Path | None = None,
         write_view: bool = True,
     ) -> None:
         self.mission_dir = Path(mission_dir)
-        self.log = EventLog(self.mission_dir, lock_timeout=lock_timeout)
+        self.log = EventLog(self.mission_dir, lock_timeout=lock_timeout, lock_path=lock_path)
         self._view = LiveView(self.mission_dir, log=self.log)
         self._clock = clock
         self._id_factory = id_factory
@@ -112,6 +115,23 @@ class MissionStatus:
 
     # -- writes --------------------------------------------------------------
 
+    @contextmanager
+    def batch(self) -> Iterator[StatusBatch]:
+        """One atomic status write: every row the body makes is appended in a single write.
+
+        The mission's lock is held for the whole block, so ``batch.snapshot`` is
+        the current state and no other writer can interleave. Each
+        :meth:`StatusBatch.transition` is checked against the lane the earlier
+        rows of the batch left. Nothing is written when the body raises; after
+        a crash the log holds all of the batch's rows or none of them.
+        """
+        with self.log.lock():
+            batch = StatusBatch(self, self.snapshot())
+            yield batch
+            if batch.rows:
+                self.log.append(*batch.rows)
+                self._refresh_view()
+
     def transition(
         self,
         wp_id: str,
@@ -132,47 +152,19 @@ class MissionStatus:
         :class:`TransitionError`/:class:`GuardError` when the FSM refuses;
         nothing is written then.
         """
-        to_lane = to if isinstance(to, Lane) else parse_lane(to)
-        actor_name = actor if isinstance(actor, str) else actor.identity
-        with self.log.lock():
-            snapshot = self.snapshot()  # under the lock: includes every other writer's rows
-            current = snapshot.work_packages.get(wp_id)
-            from_lane = current.lane if current is not None else Lane.GENESIS
-            check_transition(
+        with self.batch() as batch:
+            return batch.transition(
                 wp_id,
-                from_lane,
-                to_lane,
-                actor=actor_name,
-                reason=reason,
-                force=force,
-                evidence=evidence,
-                review_ref=review_ref,
-                review_result=review_result,
-            )
-            at, event_id = self._next_stamp(snapshot)
-            meta = read_meta(self.mission_dir) or {}
-            event = StatusEvent(
-                event_id=event_id,
-                mission_slug=self.mission_dir.resolve().name,
-                wp_id=wp_id,
-                from_lane=from_lane,
-                to_lane=to_lane,
-                at=at,
+                to,
                 actor=actor,
-                force=force,
-                execution_mode=execution_mode,
                 reason=reason,
-                review_ref=review_ref,
+                force=force,
                 evidence=evidence,
+                review_ref=review_ref,
                 review_result=review_result,
+                execution_mode=execution_mode,
                 policy_metadata=policy_metadata,
-                mission_id=meta.get("mission_id")
-                if isinstance(meta.get("mission_id"), str)
-                else None,
             )
-            self.log.append(event)
-            self._refresh_view()
-        return event
 
     def annotate(
         self, wp_id: str, *, actor: ActorField, delta: AnnotationDelta | None = None, **slots: Any
@@ -181,6 +173,108 @@ class MissionStatus:
 
         Give either ``delta`` or its fields as keywords (``note="..."``).
         """
+        with self.batch() as batch:
+            return batch.annotate(wp_id, actor=actor, delta=delta, **slots)
+
+    def materialize(self) -> MaterializeResult:
+        """Write ``status.json`` now (raises during a git operation)."""
+        return materialize(self.mission_dir)
+
+    # -- internals -----------------------------------------------------------
+
+    def _new_stamp(self) -> tuple[str, str]:
+        """A timestamp and id from the clock and the id factory (ordered by the batch)."""
+        now = self._clock()
+        return isoformat(now), self._id_factory() if self._id_factory else new_ulid(now)
+
+    def _refresh_view(self) -> None:
+        """Refresh status.json after a write (under the lock); deferred during git operations."""
+        if self._write_view and git_operation_marker(self.mission_dir) is None:
+            write_view(self.mission_dir, self._view.snapshot(), self.log)
+
+
+class StatusBatch:
+    """The rows of one :meth:`MissionStatus.batch`, checked as they are made.
+
+    ``snapshot`` is the state when the batch began; :meth:`lane` follows the
+    rows made since. Rows are stamped in order, after everything in the log.
+    """
+
+    def __init__(self, status: MissionStatus, snapshot: StatusSnapshot) -> None:
+        self.status = status
+        self.snapshot = snapshot
+        self.rows: list[StatusEvent | Annotation] = []
+        self._lanes: dict[str, Lane] = {}
+        self._last: tuple[str, str] | None = (
+            (snapshot.materialized_at, snapshot.last_event_id)
+            if snapshot.last_event_id is not None
+            else None
+        )
+
+    def lane(self, wp_id: str) -> Lane | None:
+        """``wp_id``'s lane with this batch's rows applied (None for a WP never seeded)."""
+        if wp_id in self._lanes:
+            return self._lanes[wp_id]
+        state = self.snapshot.work_packages.get(wp_id)
+        return state.lane if state is not None else None
+
+    def transition(
+        self,
+        wp_id: str,
+        to: Lane | str,
+        *,
+        actor: ActorField,
+        reason: str | None = None,
+        force: bool = False,
+        evidence: Evidence | None = None,
+        review_ref: str | None = None,
+        review_result: ReviewResult | None = None,
+        execution_mode: str = "worktree",
+        policy_metadata: dict[str, Any] | None = None,
+    ) -> StatusEvent:
+        """Add a move of ``wp_id`` to ``to`` (see :meth:`MissionStatus.transition`)."""
+        to_lane = to if isinstance(to, Lane) else parse_lane(to)
+        actor_name = actor if isinstance(actor, str) else actor.identity
+        from_lane = self.lane(wp_id) or Lane.GENESIS
+        check_transition(
+            wp_id,
+            from_lane,
+            to_lane,
+            actor=actor_name,
+            reason=reason,
+            force=force,
+            evidence=evidence,
+            review_ref=review_ref,
+            review_result=review_result,
+        )
+        at, event_id = self._stamp()
+        meta = read_meta(self.status.mission_dir) or {}
+        mission_id = meta.get("mission_id")
+        event = StatusEvent(
+            event_id=event_id,
+            mission_slug=self.status.mission_dir.resolve().name,
+            wp_id=wp_id,
+            from_lane=from_lane,
+            to_lane=to_lane,
+            at=at,
+            actor=actor,
+            force=force,
+            execution_mode=execution_mode,
+            reason=reason,
+            review_ref=review_ref,
+            evidence=evidence,
+            review_result=review_result,
+            policy_metadata=policy_metadata,
+            mission_id=mission_id if isinstance(mission_id, str) else None,
+        )
+        self.rows.append(event)
+        self._lanes[wp_id] = to_lane
+        return event
+
+    def annotate(
+        self, wp_id: str, *, actor: ActorField, delta: AnnotationDelta | None = None, **slots: Any
+    ) -> Annotation:
+        """Add a runtime-slot change (see :meth:`MissionStatus.annotate`)."""
         unknown = sorted(set(slots) - set(AnnotationDelta.__struct_fields__))
         if unknown:
             raise MissionStatusError(
@@ -198,37 +292,19 @@ class MissionStatus:
                 next_step="pass only known slots (agent, note, subtasks={'T001': 'done'}, ...)",
                 code="INVALID_ANNOTATION",
             ) from None
-        with self.log.lock():
-            at, event_id = self._next_stamp(None)
-            annotation = Annotation(
-                event_id=event_id, wp_id=wp_id, at=at, actor=actor, delta=change
-            )
-            self.log.append(annotation)
-            self._refresh_view()
+        at, event_id = self._stamp()
+        annotation = Annotation(event_id=event_id, wp_id=wp_id, at=at, actor=actor, delta=change)
+        self.rows.append(annotation)
         return annotation
 
-    def materialize(self) -> MaterializeResult:
-        """Write ``status.json`` now (raises during a git operation)."""
-        return materialize(self.mission_dir)
-
-    # -- internals -----------------------------------------------------------
-
-    def _next_stamp(self, snapshot: StatusSnapshot | None) -> tuple[str, str]:
-        """A timestamp and id that sort after everything already in the log.
+    def _stamp(self) -> tuple[str, str]:
+        """A timestamp and id that sort after the log and after this batch's earlier rows.
 
         The reducer orders by (at, event_id) as strings, so a clock that lags
         another writer's must not make a new event lose to an older one.
         """
-        now = self._clock()
-        at = isoformat(now)
-        event_id = self._id_factory() if self._id_factory else new_ulid(now)
-        if snapshot is not None and snapshot.last_event_id is not None:
-            last = (snapshot.materialized_at, snapshot.last_event_id)
-            if (at, event_id) <= last:
-                at, event_id = last[0], next_ulid_after(last[1])
+        at, event_id = self.status._new_stamp()
+        if self._last is not None and (at, event_id) <= self._last:
+            at, event_id = self._last[0], next_ulid_after(self._last[1])
+        self._last = (at, event_id)
         return at, event_id
-
-    def _refresh_view(self) -> None:
-        """Refresh status.json after a write (under the lock); deferred during git operations."""
-        if self._write_view and git_operation_marker(self.mission_dir) is None:
-            write_view(self.mission_dir, self._view.snapshot(), self.log)

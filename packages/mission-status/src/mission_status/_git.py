@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._errors import MissionStatusError
+from ._errors import GitOperationInProgressError, MissionStatusError
 
 #: Files or directories whose presence means a git operation is under way.
 IN_PROGRESS_MARKERS: tuple[str, ...] = (
@@ -141,30 +141,77 @@ def find_git_dirs(path: Path) -> GitDirs | None:
 
 
 def git_operation_marker(path: Path) -> Path | None:
-    """The marker of a git operation in progress for the checkout of ``path``, if any.
+    """The marker of a git operation in progress in the checkout of ``path``, if any.
 
-    Looks in the checkout's own git dir and in the common dir.
+    Every marker is per checkout: it lives in the checkout's own git dir (for
+    the primary checkout that is the common dir). An operation in one checkout
+    never holds up another.
     """
     dirs = find_git_dirs(path)
     if dirs is None:
         return None
-    seen: set[Path] = set()
-    for directory in (dirs.git_dir, dirs.common_dir):
-        if directory in seen:
-            continue
-        seen.add(directory)
-        for name in IN_PROGRESS_MARKERS:
-            marker = directory / name
-            if os.path.lexists(marker):
-                return marker
+    for name in IN_PROGRESS_MARKERS:
+        marker = dirs.git_dir / name
+        if os.path.lexists(marker):
+            return marker
     return None
 
 
 def git_operation_in_progress(path: Path) -> bool:
     """True while a rebase, merge, cherry-pick, revert or bisect is under way.
 
-    ``path`` is any path inside the checkout (a mission directory, say). Both
-    the checkout's own git dir and the common dir are checked, so a linked
-    worktree with a relative gitdir is handled like the primary checkout.
+    ``path`` is any path inside the checkout (a mission directory, say). The
+    checkout's own git dir is checked, so a linked worktree with a relative
+    gitdir is handled like the primary checkout.
     """
     return git_operation_marker(path) is not None
+
+
+_OPERATIONS = {
+    "rebase-merge": ("a rebase", "git rebase --continue", "git rebase --abort"),
+    "rebase-apply": ("a rebase (or `git am`)", "git rebase --continue", "git rebase --abort"),
+    "MERGE_HEAD": ("a merge", "git commit", "git merge --abort"),
+    "CHERRY_PICK_HEAD": ("a cherry-pick", "git cherry-pick --continue", "git cherry-pick --abort"),
+    "REVERT_HEAD": ("a revert", "git revert --continue", "git revert --abort"),
+    "BISECT_LOG": ("a bisect", "git bisect reset", "git bisect reset"),
+}
+
+
+def git_operation_error(marker: Path, *, refused: str) -> GitOperationInProgressError:
+    """The error for ``refused`` (what was not done) while ``marker`` exists.
+
+    A lone ``index.lock`` is named as the lock it is (``GIT_INDEX_LOCKED``):
+    another git command is running there, or one was killed and left it.
+    Every other marker is ``GIT_OPERATION_IN_PROGRESS`` naming the operation.
+    """
+    checkout = _checkout_of(marker)
+    if marker.name == "index.lock":
+        return GitOperationInProgressError(
+            f"{refused}: {marker} exists: a git command is running in {checkout}, "
+            "or one was interrupted and left its lock behind",
+            marker=marker,
+            next_step=f"wait for that git command to finish; if none is running, the lock is "
+            f"stale: remove it (`rm {marker}`) and run the command again",
+            code="GIT_INDEX_LOCKED",
+        )
+    what, carry_on, give_up = _OPERATIONS.get(marker.name, ("a git operation", "", ""))
+    steps = f"finish it (`{carry_on}`) or abort it (`{give_up}`) in {checkout}"
+    if carry_on == give_up:
+        steps = f"end it (`{give_up}`) in {checkout}"
+    return GitOperationInProgressError(
+        f"{refused}: {what} is in progress in {checkout} ({marker.name})",
+        marker=marker,
+        next_step=f"{steps}, then run the command again" if carry_on else None,
+    )
+
+
+def _checkout_of(marker: Path) -> Path:
+    """The checkout whose git dir holds ``marker`` (its git dir when that cannot be told)."""
+    git_dir = marker.parent
+    if (git_dir / "commondir").is_file():  # a linked worktree's admin dir
+        pointer = git_dir / "gitdir"
+        try:
+            return Path(pointer.read_text(encoding="utf-8").strip()).parent
+        except OSError:
+            return git_dir
+    return git_dir.parent if git_dir.name == ".git" else git_dir

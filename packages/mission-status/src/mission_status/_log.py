@@ -25,6 +25,7 @@ from ._bulk import ULID as _ULID
 from ._bulk import RecordGroups, decode_block
 from ._errors import EventLogError, MissionStatusError
 from ._events import Annotation, StatusEvent, encode_line
+from ._fsutil import fsync_dir
 from ._git import find_git_dirs
 
 LOG_FILENAME = "status.events.jsonl"
@@ -453,15 +454,21 @@ class LockTimeoutError(MissionStatusError):
 class EventLog:
     """The event log of one mission directory."""
 
-    def __init__(self, mission_dir: Path, *, lock_timeout: float = 60.0) -> None:
+    def __init__(
+        self, mission_dir: Path, *, lock_timeout: float = 60.0, lock_path: Path | None = None
+    ) -> None:
         self.mission_dir = Path(mission_dir)
         self.path = self.mission_dir / LOG_FILENAME
         self.lock_timeout = lock_timeout
-        self._lock_path: Path | None = None
+        self._lock_path: Path | None = lock_path
 
     @property
     def lock_path(self) -> Path:
-        """``<git common dir>/spec-kitty-locks/<mission>.status.lock`` (shared by worktrees)."""
+        """``<git common dir>/spec-kitty-locks/<mission>.status.lock`` (shared by worktrees).
+
+        A log copied outside the repository (to write it to a branch nobody has
+        checked out) is given the mission's real lock path instead.
+        """
         if self._lock_path is None:
             dirs = find_git_dirs(self.mission_dir)
             base = dirs.common_dir / LOCK_DIRNAME if dirs is not None else self.mission_dir
@@ -528,7 +535,7 @@ class EventLog:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self.mission_dir)
+            fsync_dir(self.mission_dir)
 
     def _mend_tail(self, fd: int) -> bytes:
         size = os.fstat(fd).st_size
@@ -557,11 +564,3 @@ def _last_line_start(fd: int, size: int) -> int:
             return chunk_start + newline + 1
         position = chunk_start
     return 0
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import msgspec
 
-from ._errors import EventLogError, GitOperationInProgressError
-from ._git import find_git_dirs, git_operation_marker
+from ._errors import EventLogError
+from ._fsutil import write_atomic
+from ._git import find_git_dirs, git_operation_error, git_operation_marker
 from ._log import EventLog, LogScan
 from ._meta import mission_number_text, mission_type_text, read_meta
 from ._reducer import Reducer, reduce_records
@@ -70,25 +71,14 @@ def materialize_snapshot(mission_dir: Path) -> StatusSnapshot:
 
 
 def write_if_changed(path: Path, text: str) -> bool:
-    """Atomically replace ``path`` with ``text`` unless it already holds exactly that."""
+    """Durably replace ``path`` with ``text`` unless it already holds exactly that."""
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    import tempfile  # only writers need it
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
     return True
 
 
@@ -162,11 +152,7 @@ def _deferred(mission_dir: Path, path: Path) -> MaterializeResult:
 def _refuse_during_git_operation(mission_dir: Path) -> None:
     marker = git_operation_marker(mission_dir)
     if marker is not None:
-        raise GitOperationInProgressError(
-            f"not writing {mission_dir / STATUS_FILENAME}: a git operation is in progress "
-            f"({marker.name} in {marker.parent})",
-            marker=marker,
-        )
+        raise git_operation_error(marker, refused=f"not writing {mission_dir / STATUS_FILENAME}")
 
 
 def _log_identity(log: EventLog) -> list[int] | None:

@@ -12,11 +12,10 @@ Writes the union into ``%A``. Exit 0 when merged, 1 on a conflict (same
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ._fsutil import write_atomic
 from ._merge import merge_logs
 
 
@@ -36,10 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"EVENT_LOG_MERGE_FAILED: {exc}; next: resolve the file by hand", file=sys.stderr)
         return 2
-    fd, tmp = tempfile.mkstemp(prefix=".merge-", dir=ours.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(outcome.data)
-    os.replace(tmp, ours)
+    write_atomic(ours, outcome.data)
     if outcome.conflicts:
         ids = ", ".join(outcome.conflicts)
         print(

@@ -18,6 +18,8 @@ from rich.progress import Progress as Bar
 from mission_context import (
     Git,
     MissionExecutionContext,
+    StatusWrite,
+    is_checkout,
     list_missions,
     resolve_action_context,
 )
@@ -25,12 +27,11 @@ from mission_status import (
     STATUS_FILENAME,
     Lane,
     MissionStatusError,
-    materialize_snapshot,
     render_status_json,
 )
 
 from ._output import emit_json
-from ._runtime import console, guarded, resolve, say, writable_status
+from ._runtime import console, finish_write, guarded, resolve, say
 
 STALE_CLAIM = timedelta(days=7)
 _CLAIMS = frozenset({Lane.CLAIMED, Lane.IN_PROGRESS})
@@ -47,12 +48,23 @@ class Finding:
 def _check_mission(cwd: Path, name: str, worktrees: list[Path], now: datetime) -> list[Finding]:
     try:
         ctx = resolve_action_context(cwd=cwd, action="doctor", mission=name)
-        ctx.status()  # STATUS_READ_PATH_NOT_FOUND when a coordination worktree is gone
-        snapshot = materialize_snapshot(ctx.status_surface.read_dir)
+        status = ctx.status()
+        snapshot = status.snapshot()
     except MissionStatusError as err:
         return [Finding("error", err.code, err.message, err.next_step)]
     findings = []
-    view = ctx.status_surface.read_dir / STATUS_FILENAME
+    coord = ctx.workspace.coord_worktree
+    if coord is not None and not is_checkout(coord):
+        findings.append(
+            Finding(
+                "warning",
+                "COORDINATION_WORKTREE_MISSING",
+                f"{coord} (the checkout of {ctx.branch_ref.coordination_branch}) is gone; the "
+                "status is read from the branch itself",
+                f"spec-kitty materialize --mission {ctx.identity.mid8} (it recreates it)",
+            )
+        )
+    view = status.mission_dir / STATUS_FILENAME
     if view.is_file() and view.read_text(encoding="utf-8") != render_status_json(snapshot):
         findings.append(
             Finding(
@@ -193,16 +205,20 @@ def run_materialize(cwd: Path, mission: str | None, *, as_json: bool) -> int:
 
     def body() -> int:
         ctx = resolve(cwd, "materialize", mission)
-        done = writable_status(ctx).materialize()
+        write = StatusWrite(ctx, message=f"materialize: {ctx.mission_dir_name}")
+        with write:
+            pass  # no rows: the view is recomputed from the log and committed with it
+        committed = finish_write(ctx, write)
         document = {
             "mission": ctx.mission_dir_name,
-            "path": str(done.path),
-            "written": done.written,
+            "path": write.view,
+            "written": write.view_written,
+            **committed,
         }
         if as_json:
             emit_json(document)
         else:
-            say(f"{'Wrote' if done.written else 'Already current:'} {done.path}")
+            say(f"{'Wrote' if write.view_written else 'Already current:'} {write.view}")
         return 0
 
     return guarded(as_json, body)

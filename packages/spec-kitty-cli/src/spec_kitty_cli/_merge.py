@@ -1,55 +1,95 @@
 """``merge``: land every lane in the target, resumably; then ``accept`` and ``retrospect``.
 
 A merge is a list of steps computed once and saved in the git dir
-(``<common dir>/spec-kitty/merge-<mission>.json``, never in the working tree):
-merge each lane branch in dependency order, mark approved work done, bring a
-coordination branch's status along, number the mission, write the
-retrospective, remove lane worktrees and branches. Each finished step is
-recorded, so ``--resume`` after a conflict or a crash continues where it stopped
-and ``--abort`` puts the target branch back where it was.
+(``<common dir>/spec-kitty/merge-<mission>.json``, never in the working tree),
+together with everything an abort needs to put back: the target's start commit,
+the coordination branch's, and each lane's branch tip and worktree. The steps:
+merge each lane in dependency order, number the mission, mark approved work
+done, bring a coordination branch's status along, write the retrospective,
+and last remove lane worktrees and branches.
+
+Every step is idempotent and checks what is already there (a lane already in
+the target, a number written but not committed, a retrospective not committed
+yet), and the step under way is saved before its first git call. So a merge
+killed at any point continues with ``--resume`` to exactly the end of an
+uninterrupted one, and ``--abort`` puts back exactly what was there before.
+Nothing is removed before everything it depends on is committed: a lane branch
+is deleted only once its tip is in the target.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass, field
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from rich.console import Console
 from rich.text import Text
 
 from mission_context import (
     ContextError,
     Git,
+    LaneWorkspace,
     MissionExecutionContext,
+    StatusWrite,
     TargetCheckout,
     assign_mission_number,
+    checkout_of,
     commit_to,
+    is_checkout,
     remove_worktree,
 )
-from mission_status import Evidence, Lane, MissionStatus, ReviewApproval, isoformat
+from mission_status import (
+    Evidence,
+    Lane,
+    ReviewApproval,
+    isoformat,
+    write_atomic,
+)
 
 from ._output import emit_json
-from ._runtime import commit_status, guarded, resolve, say, writable_status
+from ._runtime import finish_write, guarded, resolve, say
 
 RETROSPECTIVE = "retrospective.yaml"
 _LANDABLE = frozenset({Lane.APPROVED, Lane.DONE, Lane.CANCELED})
+_STATE_VERSION = 2
+_ZERO = "0" * 40
 
 
-@dataclass
-class MergeState:
-    """What a merge has planned and done; saved after every step."""
+class LaneRecord(msgspec.Struct, kw_only=True):
+    """A lane as the merge found it: what ``--abort`` restores."""
 
+    lane_id: str
+    branch: str
+    sha: str
+    worktree: str
+    had_worktree: bool
+
+
+class MergeState(msgspec.Struct, kw_only=True):
+    """What a merge has planned and done; saved (durably) before and after every step.
+
+    ``in_flight`` is the step under way (saved before its first git call) and
+    ``in_flight_at`` when it began, so a resume can tell the ``index.lock`` a
+    killed git command left from one a running git command holds.
+    """
+
+    version: int = _STATE_VERSION
     mission: str
     target_branch: str
-    start_sha: str | None
+    start_sha: str
+    coordination_branch: str | None
+    coordination_sha: str | None
     checkout: str
     temporary_checkout: bool
+    lanes: list[LaneRecord]
     steps: list[str]
-    done: list[str] = field(default_factory=list)
+    done: list[str] = msgspec.field(default_factory=list)
+    in_flight: str | None = None
+    in_flight_at: float | None = None
     started_at: str = ""
 
 
@@ -58,25 +98,52 @@ def _state_path(ctx: MissionExecutionContext) -> Path:
 
 
 def _load_state(ctx: MissionExecutionContext) -> MergeState | None:
+    path = _state_path(ctx)
     try:
-        data = json.loads(_state_path(ctx).read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise ContextError(
-            f"{_state_path(ctx)} is unreadable ({exc})",
-            code="MERGE_STATE_INVALID",
-            next_step=f"remove {_state_path(ctx)} and start the merge again",
-        ) from None
-    return MergeState(**data)
+    except OSError as exc:
+        raise _bad_state(path, str(exc)) from None
+    try:
+        state = msgspec.json.decode(data, type=MergeState)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise _bad_state(path, str(exc)) from None
+    if state.version != _STATE_VERSION:
+        raise _bad_state(path, f"version {state.version}, not {_STATE_VERSION}")
+    return state
+
+
+def _bad_state(path: Path, why: str) -> ContextError:
+    return ContextError(
+        f"{path} is unreadable ({why})",
+        code="MERGE_STATE_INVALID",
+        next_step=f"check the target branch by hand, then remove {path} and merge again",
+    )
 
 
 def _save_state(ctx: MissionExecutionContext, state: MergeState) -> None:
     path = _state_path(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, msgspec.json.format(msgspec.json.encode(state), indent=2) + b"\n")
+
+
+def _run_lock(ctx: MissionExecutionContext) -> Any:
+    """Held for the whole of a merge, resume or abort: one at a time per mission."""
+    from filelock import FileLock, Timeout
+
+    path = ctx.git_common_dir / "spec-kitty-locks" / f"{ctx.mission_dir_name}.merge-run.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=0.5)
+    except Timeout:
+        raise ContextError(
+            f"another merge of {ctx.mission_dir_name} is running",
+            code="MERGE_IN_PROGRESS",
+            next_step="wait for it to finish (or stop it), then run the command again",
+        ) from None
+    return lock
 
 
 # -- planning the merge ------------------------------------------------------------------
@@ -99,14 +166,30 @@ def _lane_order(ctx: MissionExecutionContext) -> list[str]:
     return order
 
 
-def _branch_exists(git: Git, branch: str) -> bool:
-    done = git.run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", ok_codes=(0, 1))
-    return done.returncode == 0
+def _tip(git: Git, branch: str) -> str | None:
+    done = git.run(
+        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", ok_codes=(0, 1)
+    )
+    return done.stdout.strip() or None
 
 
-def _plan(ctx: MissionExecutionContext, status: MissionStatus) -> list[str]:
-    """The steps of this mission's merge, refusing up front what would fail half-way."""
-    snapshot = status.snapshot()
+def _remote_copies(git: Git, branches: list[str]) -> dict[str, str]:
+    """``{branch: remote ref}`` for the branches some remote has (``origin/kitty/...``)."""
+    if not branches:
+        return {}
+    refs = git.out("for-each-ref", "--format=%(refname:short)", "refs/remotes/").splitlines()
+    found = {}
+    for branch in branches:
+        for ref in refs:
+            if ref.endswith(f"/{branch}"):
+                found[branch] = ref
+                break
+    return found
+
+
+def _plan(ctx: MissionExecutionContext) -> tuple[list[str], list[LaneRecord]]:
+    """The steps of this mission's merge and its lanes, refusing up front what would fail."""
+    snapshot = ctx.status().snapshot()
     if not snapshot.work_packages:
         raise ContextError(
             f"{ctx.mission_dir_name} has no work packages",
@@ -125,23 +208,58 @@ def _plan(ctx: MissionExecutionContext, status: MissionStatus) -> list[str]:
             next_step="review and approve them (`spec-kitty review`), then merge",
         )
     git = Git(ctx.workspace.primary_root)
-    steps = []
-    for lane_id in _lane_order(ctx) if ctx.topology.uses_lanes else []:
-        worktree = ctx.lane_worktree(lane_id)
+    plans = {plan.lane_id: plan for plan in ctx.lanes()} if ctx.topology.uses_lanes else {}
+    lanes: list[LaneRecord] = []
+    missing: list[str] = []
+    for lane_id in _lane_order(ctx) if plans else []:
+        branch, worktree = ctx.lane_branch(lane_id), ctx.lane_worktree(lane_id)
         if worktree.is_dir() and Git(worktree).out("status", "--porcelain"):
             raise ContextError(
                 f"{worktree} has uncommitted changes, which the merge would leave behind",
                 code="MERGE_LANE_DIRTY",
                 next_step=f"commit (or discard) the changes in {worktree}, then merge",
             )
-        if _branch_exists(git, ctx.lane_branch(lane_id)):
-            steps.append(f"merge-lane:{lane_id}")
+        sha = _tip(git, branch)
+        if sha is None:
+            lanes_of = [snapshot.work_packages.get(wp) for wp in plans[lane_id].wp_ids]
+            if all(state is None or state.lane is Lane.CANCELED for state in lanes_of):
+                continue  # nothing of this lane is to land
+            if all(state is None or state.lane in (Lane.DONE, Lane.CANCELED) for state in lanes_of):
+                continue  # landed by an earlier merge, which removed the branch
+            missing.append(branch)
+            continue
+        lanes.append(
+            LaneRecord(
+                lane_id=lane_id,
+                branch=branch,
+                sha=sha,
+                worktree=str(worktree),
+                had_worktree=is_checkout(worktree),
+            )
+        )
+    if missing:
+        remote = _remote_copies(git, missing)
+        fetch = "; ".join(
+            f"`git branch {branch} {remote[branch]}`" for branch in missing if branch in remote
+        )
+        raise ContextError(
+            f"the work of {', '.join(missing)} is not in this repository, so merging would mark "
+            "it done without its code",
+            code="MERGE_LANE_MISSING",
+            next_step=(
+                f"create the branch from the remote copy: {fetch}, then merge"
+                if fetch
+                else "fetch the lane branch from where it was pushed (`git fetch <remote> "
+                f"{missing[0]}:{missing[0]}`), or cancel its work packages"
+            ),
+        )
+    steps = [f"merge-lane:{lane.lane_id}" for lane in lanes]
     # Numbered first: marking done rewrites status.json, which carries mission_number.
     steps += ["number-mission", "mark-done"]
     if ctx.branch_ref.coordination_branch is not None:
         steps.append("merge-coordination")
     steps += ["retrospective", "cleanup"]
-    return steps
+    return steps, lanes
 
 
 # -- running it --------------------------------------------------------------------------
@@ -161,9 +279,18 @@ def run_merge(
             )
         ctx = resolve(cwd, "merge", mission)
         state = _load_state(ctx)
-        if abort:
-            return _abort(ctx, state, as_json=as_json)
-        if state is not None and not resume and not dry_run:
+        if dry_run:
+            if state is not None:
+                return _report_plan(ctx, state.steps, as_json=as_json, done=state.done)
+            return _report_plan(ctx, _plan(ctx)[0], as_json=as_json)
+        if abort and state is None:
+            raise ContextError(
+                f"no merge of {ctx.mission_dir_name} to abort",
+                code="MERGE_STATE_NOT_FOUND",
+                next_step="nothing to give up; `spec-kitty merge --mission "
+                f"{ctx.identity.mid8} --dry-run` shows what a merge would do",
+            )
+        if state is not None and not resume and not abort:
             raise ContextError(
                 f"a merge of {ctx.mission_dir_name} is already under way "
                 f"({len(state.done)}/{len(state.steps)} steps done)",
@@ -176,33 +303,71 @@ def run_merge(
                 code="MERGE_STATE_NOT_FOUND",
                 next_step=f"start one: `spec-kitty merge --mission {ctx.identity.mid8}`",
             )
-        status = writable_status(ctx)
-        if state is None:
-            steps = _plan(ctx, status)
-            if dry_run:
-                return _report_plan(ctx, steps, as_json=as_json)
-            checkout = TargetCheckout.resolve(ctx)
-            _require_clean(checkout.path)
-            state = MergeState(
-                mission=ctx.mission_dir_name,
-                target_branch=checkout.branch,
-                start_sha=_tip(Git(checkout.path), checkout.branch),
-                checkout=str(checkout.path),
-                temporary_checkout=checkout.temporary,
-                steps=steps,
-                started_at=isoformat(datetime.now(UTC)),
-            )
-            _save_state(ctx, state)
-        elif dry_run:
-            return _report_plan(ctx, state.steps, as_json=as_json, done=state.done)
-        return _run_steps(ctx, status, state, as_json=as_json)
+        lock = _run_lock(ctx)
+        try:
+            state = _load_state(ctx)  # under the lock: what the last run left
+            if abort:
+                assert state is not None
+                return _abort(ctx, state, as_json=as_json)
+            if state is None:
+                state = _start(ctx)
+            return _run_steps(ctx, state, as_json=as_json)
+        finally:
+            lock.release()
 
     return guarded(as_json, body)
 
 
-def _tip(git: Git, branch: str) -> str | None:
-    done = git.run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", ok_codes=(0, 1))
-    return done.stdout.strip() or None
+def _start(ctx: MissionExecutionContext) -> MergeState:
+    """Plan, check the target's checkout, save the state, then make a temporary checkout."""
+    steps, lanes = _plan(ctx)
+    git = Git(ctx.workspace.primary_root)
+    target = ctx.branch_ref.target_branch
+    start = _tip(git, target)
+    if start is None:
+        raise ContextError(
+            f"the target branch {target!r} does not exist",
+            code="MERGE_TARGET_MISSING",
+            next_step=f"create it (`git branch {target} <commit>`) or fix target_branch in "
+            f"{ctx.meta.path}",
+        )
+    holder = checkout_of(ctx, target)
+    if holder is not None:
+        _require_clean(holder)
+    coordination = ctx.branch_ref.coordination_branch
+    path = holder or ctx.merge_worktree
+    state = MergeState(
+        mission=ctx.mission_dir_name,
+        target_branch=target,
+        start_sha=start,
+        coordination_branch=coordination,
+        coordination_sha=_tip(git, coordination) if coordination else None,
+        checkout=str(path),
+        temporary_checkout=holder is None,
+        lanes=lanes,
+        steps=steps,
+        started_at=isoformat(datetime.now(UTC)),
+    )
+    _save_state(ctx, state)  # before the temporary checkout exists: --abort removes it
+    return state
+
+
+def _checkout(ctx: MissionExecutionContext, state: MergeState) -> Path:
+    """The merge's checkout of the target (a temporary one is made again when it is gone).
+
+    Refused when the checkout no longer has the target out: merging there would
+    merge into another branch.
+    """
+    if state.temporary_checkout:
+        return TargetCheckout.resolve(ctx).path
+    path = Path(state.checkout)
+    if checkout_of(ctx, state.target_branch) != path:
+        raise ContextError(
+            f"{path} no longer has {state.target_branch} checked out",
+            code="MERGE_TARGET_MOVED",
+            next_step=f"`git switch {state.target_branch}` in {path}, then --resume (or --abort)",
+        )
+    return path
 
 
 def _require_clean(checkout: Path) -> None:
@@ -213,6 +378,11 @@ def _require_clean(checkout: Path) -> None:
             code="MERGE_TARGET_DIRTY",
             next_step=f"commit or stash the changes in {checkout}, then merge",
         )
+    from mission_status import git_operation_error, git_operation_marker
+
+    marker = git_operation_marker(checkout)
+    if marker is not None:
+        raise git_operation_error(marker, refused="not merging")
 
 
 def _report_plan(
@@ -247,41 +417,52 @@ def _describe(ctx: MissionExecutionContext, step: str) -> str:
     }.get(kind, step)
 
 
-def _run_steps(
-    ctx: MissionExecutionContext, status: MissionStatus, state: MergeState, *, as_json: bool
-) -> int:
-    checkout = Path(state.checkout)
-    git = Git(checkout)
+def _run_steps(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool) -> int:
     progress = Console(stderr=True, highlight=False, quiet=as_json)
+    checkout = _checkout(ctx, state)
+    git = Git(checkout)
+    _clear_stale_index_lock(git, state, progress)
     total = len(state.steps)
     outcome: dict[str, Any] = {}
+    lanes = {lane.lane_id: lane for lane in state.lanes}
     for number, step in enumerate(state.steps, 1):
         if step in state.done:
             continue
         progress.print(Text(f"[{number}/{total}] {_describe(ctx, step)}"))
+        state.in_flight, state.in_flight_at = step, time.time()
+        _save_state(ctx, state)
         kind, _, arg = step.partition(":")
         if kind == "merge-lane":
-            _merge_branch(ctx, git, ctx.lane_branch(arg), f"merge {arg} of {ctx.mission_dir_name}")
-        elif kind == "mark-done":
-            outcome["done"] = _mark_done(ctx, status)
-        elif kind == "merge-coordination":
-            branch = ctx.branch_ref.coordination_branch
-            assert branch is not None
-            _merge_branch(ctx, git, branch, f"merge status of {ctx.mission_dir_name}")
+            lane = lanes[arg]
+            _land(ctx, git, lane.sha, f"merge {arg} of {ctx.mission_dir_name}", lane.branch)
         elif kind == "number-mission":
             outcome["mission_number"] = _number(ctx, checkout)
+        elif kind == "mark-done":
+            outcome["done"] = _mark_done(ctx)
+        elif kind == "merge-coordination":
+            branch = state.coordination_branch
+            assert branch is not None
+            tip = _tip(git, branch)
+            if tip is None:
+                raise ContextError(
+                    f"the coordination branch {branch!r} is gone",
+                    code="COORDINATION_BRANCH_DELETED",
+                    next_step=f"restore it (`git branch {branch} <commit>`), then --resume",
+                )
+            _land(ctx, git, tip, f"merge status of {ctx.mission_dir_name}", branch)
         elif kind == "retrospective":
             write_retrospective(ctx, checkout, merged_at=isoformat(datetime.now(UTC)))
         elif kind == "cleanup":
-            outcome["removed"] = _cleanup(ctx, state)
+            outcome["removed"] = _cleanup(ctx, state, progress)
         state.done.append(step)
+        state.in_flight = state.in_flight_at = None
         _save_state(ctx, state)
     _state_path(ctx).unlink(missing_ok=True)
     document = {
         "mission": ctx.mission_dir_name,
         "target_branch": state.target_branch,
         "steps": state.steps,
-        "head": _tip(git, state.target_branch) if not state.temporary_checkout else None,
+        "head": _tip(Git(ctx.workspace.primary_root), state.target_branch),
         **outcome,
     }
     if as_json:
@@ -291,101 +472,260 @@ def _run_steps(
     return 0
 
 
-def _merge_branch(ctx: MissionExecutionContext, git: Git, branch: str, message: str) -> None:
-    """``git merge --no-ff`` in the target checkout; a conflict leaves it for the user."""
-    if _merging(git):
-        raise ContextError(
-            f"{git.cwd} is still in the middle of a merge",
-            code="MERGE_CONFLICT",
-            next_step=f"resolve the conflicts in {git.cwd} and `git commit`, then "
-            f"`spec-kitty merge --mission {ctx.identity.mid8} --resume` (or --abort)",
-        )
-    done = git.run("merge", "--no-ff", "--no-edit", "-m", message, branch, ok_codes=(0, 1))
-    if done.returncode == 1:
-        raise ContextError(
-            f"merging {branch} into {ctx.branch_ref.target_branch} stopped on conflicts",
-            code="MERGE_CONFLICT",
-            next_step=f"resolve the conflicts in {git.cwd} and `git commit`, then "
-            f"`spec-kitty merge --mission {ctx.identity.mid8} --resume` (or --abort)",
-        )
+# -- the steps ---------------------------------------------------------------------------
 
 
-def _merging(git: Git) -> bool:
-    done = git.run("rev-parse", "--verify", "--quiet", "MERGE_HEAD", ok_codes=(0, 1))
+def _is_ancestor(git: Git, commit: str, of: str = "HEAD") -> bool:
+    done = git.run("merge-base", "--is-ancestor", commit, of, ok_codes=(0, 1))
     return done.returncode == 0
 
 
-def _mark_done(ctx: MissionExecutionContext, status: MissionStatus) -> list[str]:
-    moved = []
-    for wp_id, state in sorted(status.snapshot().work_packages.items()):
-        if state.lane is not Lane.APPROVED:
-            continue
-        review = state.review_result if isinstance(state.review_result, dict) else {}
-        evidence = Evidence(
-            review=ReviewApproval(
-                reviewer=str(review.get("reviewer") or state.actor or "merge"),
-                verdict="approved",
-                reference=str(review.get("reference") or f"merge:{ctx.mission_dir_name}"),
+def _merge_head(git: Git) -> str | None:
+    done = git.run("rev-parse", "--verify", "--quiet", "MERGE_HEAD", ok_codes=(0, 1))
+    return done.stdout.strip() or None
+
+
+def _land(ctx: MissionExecutionContext, git: Git, sha: str, message: str, label: str) -> None:
+    """Make ``sha`` part of the target (``git merge --no-ff``); done already is done.
+
+    A merge the user resolved but did not commit is committed; a conflict
+    still open stops with ``MERGE_CONFLICT``.
+    """
+    if _is_ancestor(git, sha):
+        return
+    conflict = ContextError(
+        f"merging {label} into {ctx.branch_ref.target_branch} stopped on conflicts",
+        code="MERGE_CONFLICT",
+        next_step=f"resolve the conflicts in {git.cwd} and `git commit`, then "
+        f"`spec-kitty merge --mission {ctx.identity.mid8} --resume` (or --abort)",
+    )
+    pending = _merge_head(git)
+    if pending is not None:
+        if git.out("diff", "--name-only", "--diff-filter=U"):
+            raise conflict
+        if pending != sha:
+            raise ContextError(
+                f"{git.cwd} is in the middle of another merge (of {pending[:12]})",
+                code="MERGE_TARGET_BUSY",
+                next_step=f"finish or abort that merge in {git.cwd}, then --resume",
             )
-        )
-        status.transition(wp_id, Lane.DONE, actor="merge", evidence=evidence)
-        moved.append(wp_id)
-    if moved:
-        commit_status(ctx, status, f"status: merged {', '.join(moved)} -> done")
-    return moved
+        git.run("commit", "--quiet", "--no-edit")  # the user resolved it: record it
+        return
+    done = git.run("merge", "--no-ff", "--no-edit", "-m", message, sha, ok_codes=(0, 1))
+    if done.returncode == 1:
+        raise conflict
 
 
 def _number(ctx: MissionExecutionContext, checkout: Path) -> int | None:
-    number, meta_path = assign_mission_number(ctx.mission_dir_in(checkout))
-    if number is not None:
-        commit_to(
-            ctx.artifact_placement.placement_ref,
-            [meta_path],
-            f"merge: {ctx.mission_dir_name} is mission {number}",
-            cwd=checkout,
-        )
-    return number
+    """Number the mission (once) and commit its meta.json, also after a crash in between."""
+    assigned, meta_path = assign_mission_number(ctx.mission_dir_in(checkout))
+    commit_to(
+        ctx.artifact_placement.placement_ref,
+        [meta_path],
+        f"merge: {ctx.mission_dir_name} is mission {_read_number(meta_path)}",
+        cwd=checkout,
+    )
+    return assigned if assigned is not None else _read_number(meta_path)
 
 
-def _cleanup(ctx: MissionExecutionContext, state: MergeState) -> list[str]:
-    removed = []
-    for step in state.steps:
-        kind, _, lane_id = step.partition(":")
-        if kind == "merge-lane":
-            removed += remove_worktree(
-                ctx, ctx.lane_worktree(lane_id), branch=ctx.lane_branch(lane_id)
+def _read_number(meta_path: Path) -> int | None:
+    from mission_context import MissionMeta
+
+    return MissionMeta.read(meta_path).mission_number
+
+
+def _mark_done(ctx: MissionExecutionContext) -> list[str]:
+    """Approved work to done, in one status write (which also commits what a crash left)."""
+    moved = []
+    write = StatusWrite(ctx)
+    with write as batch:
+        for wp_id, state in sorted(batch.snapshot.work_packages.items()):
+            if state.lane is not Lane.APPROVED:
+                continue
+            review = state.review_result if isinstance(state.review_result, dict) else {}
+            evidence = Evidence(
+                review=ReviewApproval(
+                    reviewer=str(review.get("reviewer") or state.actor or "merge"),
+                    verdict="approved",
+                    reference=str(review.get("reference") or f"merge:{ctx.mission_dir_name}"),
+                )
             )
+            batch.transition(wp_id, Lane.DONE, actor="merge", evidence=evidence)
+            moved.append(wp_id)
+    finish_write(ctx, write)
+    if not moved:  # a resumed merge: report what the first run moved
+        snapshot = ctx.status().snapshot()
+        moved = sorted(w for w, s in snapshot.work_packages.items() if s.lane is Lane.DONE)
+    return moved
+
+
+def _cleanup(ctx: MissionExecutionContext, state: MergeState, progress: Console) -> list[str]:
+    """Lane worktrees and branches whose work is in the target, then a temporary checkout."""
+    git = Git(ctx.workspace.primary_root)
+    removed: list[str] = []
+    for lane in state.lanes:
+        tip = _tip(git, lane.branch)
+        if tip is not None and not _is_ancestor(git, tip, f"refs/heads/{state.target_branch}"):
+            progress.print(
+                Text(f"kept {lane.branch}: it has commits the target does not", style="yellow")
+            )
+            continue
+        removed += remove_worktree(ctx, Path(lane.worktree))
+        if tip is not None:
+            git.run("update-ref", "-d", f"refs/heads/{lane.branch}", tip)
+            removed.append(lane.branch)
     if state.temporary_checkout:
         removed += remove_worktree(ctx, Path(state.checkout))
     return removed
 
 
-def _abort(ctx: MissionExecutionContext, state: MergeState | None, *, as_json: bool) -> int:
-    if state is None:
-        raise ContextError(
-            f"no merge of {ctx.mission_dir_name} to abort",
-            code="MERGE_STATE_NOT_FOUND",
-            next_step="nothing to give up; `spec-kitty merge --mission "
-            f"{ctx.identity.mid8} --dry-run` shows what a merge would do",
-        )
+def _clear_stale_index_lock(git: Git, state: MergeState, progress: Console) -> None:
+    """Remove the ``index.lock`` a git command of this merge left when it was killed.
+
+    Only when a step was interrupted (``in_flight``), no merge runs (the run lock
+    is ours) and the lock is from after that step began; any other lock is a
+    running git command's, and the next git call reports it.
+    """
+    if state.in_flight is None or state.in_flight_at is None:
+        return
+    from mission_status import find_git_dirs
+
+    dirs = find_git_dirs(git.cwd)
+    if dirs is None:
+        return
+    lock = dirs.git_dir / "index.lock"
+    try:
+        made = os.stat(lock).st_mtime
+    except FileNotFoundError:
+        return
+    if made >= state.in_flight_at - 1:
+        lock.unlink(missing_ok=True)
+        progress.print(Text(f"removed {lock}, left by the interrupted merge", style="yellow"))
+
+
+# -- abort -------------------------------------------------------------------------------
+
+
+def _abort(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool) -> int:
+    """Put back exactly what the merge found: target, coordination branch, lanes."""
+    primary = Git(ctx.workspace.primary_root)
+    progress = Console(stderr=True, highlight=False, quiet=as_json)
     checkout = Path(state.checkout)
-    git = Git(checkout)
     reset_to = None
-    if checkout.is_dir():
-        if _merging(git):
+    if is_checkout(checkout):
+        git = Git(checkout)
+        _clear_stale_index_lock(git, state, progress)
+        if _merge_head(git) is not None:
             git.run("merge", "--abort")
-        if state.start_sha and _tip(git, state.target_branch) != state.start_sha:
-            git.run("reset", "--keep", state.start_sha)
-            reset_to = state.start_sha
-        if state.temporary_checkout:
-            remove_worktree(ctx, checkout)
+    target_tip = _tip(primary, state.target_branch)
+    if target_tip is not None and target_tip != state.start_sha:
+        _refuse_foreign_commits(ctx, primary, state, state.start_sha, state.target_branch)
+        reset_to = state.start_sha
+    coordination_reset = None  # (branch, commit) when mark-done moved the coordination branch
+    if state.coordination_branch is not None and state.coordination_sha is not None:
+        tip = _tip(primary, state.coordination_branch)
+        if tip is not None and tip != state.coordination_sha:
+            coordination_reset = (state.coordination_branch, state.coordination_sha)
+            _refuse_foreign_commits(ctx, primary, state, *reversed(coordination_reset))
+    # Everything is checked: only now is anything changed.
+    if state.temporary_checkout:
+        remove_worktree(ctx, checkout, force=True)
+    if reset_to is not None:
+        _move_branch(ctx, state.target_branch, reset_to)
+    if coordination_reset is not None:
+        _move_branch(ctx, *coordination_reset)
+    restored = _restore_lanes(ctx, primary, state)
     _state_path(ctx).unlink(missing_ok=True)
-    document = {"mission": ctx.mission_dir_name, "aborted": True, "reset_to": reset_to}
+    document = {
+        "mission": ctx.mission_dir_name,
+        "aborted": True,
+        "reset_to": reset_to,
+        "restored": restored,
+    }
     if as_json:
         emit_json(document)
     else:
         say(f"Gave up the merge of {ctx.mission_dir_name}; {state.target_branch} is as before.")
     return 0
+
+
+def _merge_made(
+    ctx: MissionExecutionContext, state: MergeState
+) -> tuple[set[str], tuple[str, ...]]:
+    """What this merge's commits look like: the lane tips they bring in, the subjects they carry."""
+    name = ctx.mission_dir_name
+    lane_tips = {lane.sha for lane in state.lanes}
+    subjects = (
+        f"merge status of {name}",
+        f"merge: {name} is mission ",
+        f"retrospect: {name}",
+        "status: ",
+        *(f"merge {lane.lane_id} of {name}" for lane in state.lanes),
+    )
+    return lane_tips, subjects
+
+
+def _refuse_foreign_commits(
+    ctx: MissionExecutionContext, git: Git, state: MergeState, start: str, branch: str
+) -> None:
+    """``MERGE_ABORT_UNSAFE`` when ``branch`` has commits since ``start`` the merge did not make."""
+    lane_tips, subjects = _merge_made(ctx, state)
+    mission_path = f"{ctx.mission_path}/"
+    log = git.out(
+        "log", "--first-parent", "--format=%H%x00%P%x00%s", f"{start}..refs/heads/{branch}"
+    )
+    foreign = []
+    for line in log.splitlines():
+        sha, parents, subject = line.split("\0", 2)
+        others = parents.split()[1:]
+        if others:  # a merge commit: ours when it brings in a lane or the coordination branch
+            coordination = state.coordination_branch
+            ours = all(
+                parent in lane_tips
+                or (
+                    coordination is not None
+                    and _is_ancestor(git, parent, f"refs/heads/{coordination}")
+                )
+                for parent in others
+            )
+        else:
+            changed = git.out("diff-tree", "--no-commit-id", "--name-only", "-r", sha).splitlines()
+            ours = subject.startswith(subjects) and all(p.startswith(mission_path) for p in changed)
+        if not ours:
+            foreign.append(f"{sha[:12]} {subject!r}")
+    if foreign:
+        raise ContextError(
+            f"{branch} has commits since the merge began that the merge did not make "
+            f"({', '.join(foreign)}); aborting would throw them away",
+            code="MERGE_ABORT_UNSAFE",
+            next_step=f"finish the merge instead (`spec-kitty merge --mission {ctx.identity.mid8} "
+            "--resume`), or revert its commits by hand",
+        )
+
+
+def _move_branch(ctx: MissionExecutionContext, branch: str, sha: str) -> None:
+    """Set ``branch`` back to ``sha``; the worktree that has it out follows (``reset --keep``)."""
+    holder = checkout_of(ctx, branch)
+    if holder is not None:
+        Git(holder).run("reset", "--quiet", "--keep", sha)
+        return
+    git = Git(ctx.workspace.primary_root)
+    current = _tip(git, branch)
+    if current is not None and current != sha:
+        git.run("update-ref", f"refs/heads/{branch}", sha, current)
+
+
+def _restore_lanes(ctx: MissionExecutionContext, git: Git, state: MergeState) -> list[str]:
+    """Recreate the lane branches (at their recorded tips) and worktrees a cleanup removed."""
+    restored = []
+    for lane in state.lanes:
+        if _tip(git, lane.branch) is None:
+            git.run("update-ref", f"refs/heads/{lane.branch}", lane.sha, _ZERO)
+            restored.append(lane.branch)
+        if lane.had_worktree and not is_checkout(Path(lane.worktree)):
+            LaneWorkspace.resolve(ctx, lane.lane_id)
+            restored.append(lane.worktree)
+    return restored
 
 
 # -- retrospective / accept ----------------------------------------------------------------
@@ -394,34 +734,44 @@ def _abort(ctx: MissionExecutionContext, state: MergeState | None, *, as_json: b
 def write_retrospective(
     ctx: MissionExecutionContext, checkout: Path, *, merged_at: str | None = None
 ) -> Path | None:
-    """Write the tracked ``retrospective.yaml`` (once) in ``checkout`` and commit it."""
+    """Write the tracked ``retrospective.yaml`` (once) in ``checkout`` and commit it.
+
+    A file an interrupted run wrote but did not commit is committed. A commit
+    that is refused leaves no new file behind. Returns the path when this call
+    wrote it.
+    """
     import yaml
 
     path = ctx.mission_dir_in(checkout) / RETROSPECTIVE
-    if path.exists():
-        return None
-    snapshot = ctx.status().snapshot()
-    document: dict[str, Any] = {
-        "mission_id": ctx.identity.mission_id,
-        "mission_slug": ctx.identity.mission_slug,
-        "captured_at": isoformat(datetime.now(UTC)),
-        "merged_at": merged_at,
-        "work_packages": {
-            wp_id: {"lane": state.lane.value, "forced_moves": state.force_count}
-            for wp_id, state in sorted(snapshot.work_packages.items())
-        },
-        "went_well": [],
-        "to_improve": [],
-        "actions": [],
-    }
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    commit_to(
-        ctx.artifact_placement.placement_ref,
-        [path],
-        f"retrospect: {ctx.mission_dir_name}",
-        cwd=checkout,
-    )
-    return path
+    created = not path.exists()
+    if created:
+        snapshot = ctx.status().snapshot()
+        document: dict[str, Any] = {
+            "mission_id": ctx.identity.mission_id,
+            "mission_slug": ctx.identity.mission_slug,
+            "captured_at": isoformat(datetime.now(UTC)),
+            "merged_at": merged_at,
+            "work_packages": {
+                wp_id: {"lane": state.lane.value, "forced_moves": state.force_count}
+                for wp_id, state in sorted(snapshot.work_packages.items())
+            },
+            "went_well": [],
+            "to_improve": [],
+            "actions": [],
+        }
+        write_atomic(path, yaml.safe_dump(document, sort_keys=False).encode("utf-8"))
+    try:
+        commit_to(
+            ctx.artifact_placement.placement_ref,
+            [path],
+            f"retrospect: {ctx.mission_dir_name}",
+            cwd=checkout,
+        )
+    except BaseException:
+        if created:
+            path.unlink(missing_ok=True)
+        raise
+    return path if created else None
 
 
 def run_retrospect(cwd: Path, mission: str | None, *, as_json: bool) -> int:

@@ -14,6 +14,7 @@ from mission_context import (
     ContextError,
     CoordinationWorkspace,
     MissionExecutionContext,
+    StatusWrite,
     create_mission,
     list_missions,
     resolve_action_context,
@@ -27,7 +28,7 @@ from mission_status import (
 
 from ._board import board_document, print_board, wp_titles
 from ._output import emit_json
-from ._runtime import commit_status, guarded, resolve, say, writable_status
+from ._runtime import finish_write, guarded, resolve, say
 
 # -- status ------------------------------------------------------------------------
 
@@ -226,21 +227,20 @@ def run_move_task(
             evidence = Evidence(
                 review=ReviewApproval(reviewer=reviewer, verdict="approved", reference=approval_ref)
             )
-        status = writable_status(ctx)
-        state = status.snapshot().work_packages.get(wp_id)
-        before = state.lane.value if state is not None else None
-        event = status.transition(
-            wp_id,
-            lane,
-            actor=actor,
-            reason=reason or note,
-            force=force,
-            evidence=evidence,
-            review_ref=review_ref,
-        )
-        committed = commit_status(
-            ctx, status, f"status: {wp_id} {before or 'genesis'} -> {event.to_lane.value}"
-        )
+        write = StatusWrite(ctx)
+        with write as batch:
+            was = batch.lane(wp_id)
+            before = was.value if was is not None else None
+            event = batch.transition(
+                wp_id,
+                lane,
+                actor=actor,
+                reason=reason or note,
+                force=force,
+                evidence=evidence,
+                review_ref=review_ref,
+            )
+        committed = finish_write(ctx, write)
         document = {
             "mission": ctx.mission_dir_name,
             "wp_id": wp_id,

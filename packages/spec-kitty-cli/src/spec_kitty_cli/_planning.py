@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,12 +19,13 @@ from mission_context import (
     ContextError,
     Git,
     MissionExecutionContext,
+    StatusWrite,
     init_repository,
 )
 from mission_status import LOG_FILENAME, STATUS_FILENAME, Lane, MissionStatusError, isoformat
 
 from ._output import emit_json
-from ._runtime import commit_files, commit_status, guarded, resolve, say, writable_status
+from ._runtime import commit_files, finish_write, guarded, resolve, say
 
 if TYPE_CHECKING:
     from ._tasks_md import WorkPackageSpec
@@ -100,8 +100,7 @@ def run_init(path: Path, *, as_json: bool) -> int:
     """Prepare a repository: config, merge driver, ignored worktrees. Idempotent."""
 
     def body() -> int:
-        driver = f"{shlex.quote(sys.executable)} -m mission_status.merge_driver %O %A %B"
-        done = init_repository(path, driver_command=driver)
+        done = init_repository(path)
         document = {
             "root": str(done.root),
             "created_repository": done.created_repository,
@@ -202,14 +201,12 @@ def run_finalize_tasks(cwd: Path, mission: str | None, *, as_json: bool) -> int:
         )
         _write_lanes(ctx.primary_mission_dir / "lanes.json", document)
         sha = commit_planning(ctx, f"finalize-tasks: {ctx.mission_dir_name}")
-        status = writable_status(ctx)
-        known = status.snapshot().work_packages
-        seeded = [wp.wp_id for wp in wps if wp.wp_id not in known]
-        for wp_id in seeded:
-            status.transition(wp_id, Lane.PLANNED, actor="finalize-tasks")
-        committed = (
-            commit_status(ctx, status, f"status: seed {', '.join(seeded)}") if seeded else {}
-        )
+        write = StatusWrite(ctx)
+        with write as batch:
+            seeded = [wp.wp_id for wp in wps if batch.lane(wp.wp_id) is None]
+            for wp_id in seeded:
+                batch.transition(wp_id, Lane.PLANNED, actor="finalize-tasks")
+        committed = finish_write(ctx, write)
         lane_of = {wp_id: lane.lane_id for lane in lanes for wp_id in lane.wp_ids}
         report = {
             "mission": ctx.mission_dir_name,

@@ -1,9 +1,10 @@
-"""What every mission command shares: resolve once, write status through the facade, commit.
+"""What every mission command shares: resolve once, write status through one writer, commit.
 
-Status writes go through :class:`mission_status.MissionStatus` on the context's
-status surface, then the log and ``status.json`` are committed to the
-context's destination ref (the coordination branch, or the target branch),
-so no command leaves tracked status files modified behind it.
+Status writes go through :class:`mission_context.StatusWrite`: under the mission's
+lock it appends a command's rows to the log of the branch that holds the status
+(wherever that branch is checked out, or its commit), recomputes ``status.json``
+and commits both there, so no command leaves tracked status files modified
+behind it and the committed view always matches the committed log.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from mission_context import (
     CommitResult,
     ContextError,
-    CoordinationWorkspace,
     MissionExecutionContext,
+    StatusWrite,
     commit_to,
     resolve_action_context,
 )
-from mission_status import MissionStatus, MissionStatusError
+from mission_status import MissionStatusError
 
 from ._output import report_error
 
@@ -107,49 +108,34 @@ def resolve(
     return resolve_action_context(cwd=cwd, action=action, mission=mission, wp=wp)
 
 
-def writable_status(ctx: MissionExecutionContext) -> MissionStatus:
-    """The status of ``ctx`` for a write: a coord mission's worktree is made if missing."""
-    if ctx.branch_ref.coordination_branch is not None:
-        CoordinationWorkspace.resolve(ctx)
-    return ctx.status()
+def finish_write(ctx: MissionExecutionContext, write: StatusWrite) -> dict[str, Any]:
+    """After a status write: hand its transitions to sync, and say what was committed.
 
-
-def commit_status(
-    ctx: MissionExecutionContext, status: MissionStatus, message: str
-) -> dict[str, Any]:
-    """Commit the log and ``status.json`` to the destination ref.
-
-    The transition is already durable in the log; a commit that cannot be made now
-    (a rebase in progress, say) is a warning, and the next status write commits it.
-    Returns ``{"commit": sha | None, "warning": str | None}`` for reports.
+    Returns ``{"commit": sha | None, "warning": str | None}`` for reports. A write
+    whose rows are recorded but could not be committed yet warns on stderr.
     """
-    try:
-        made = commit_to(
-            ctx.branch_ref.destination_ref,
-            status.files(),
-            message,
-            cwd=ctx.workspace.primary_root,
-        )
-    except MissionStatusError as err:
-        warning = f"recorded but not committed: {err.message} (next: {err.next_step})"
-        warn(warning)
-        return {"commit": None, "warning": warning}
-    queue_for_sync(ctx, status)
-    return {"commit": made.sha if made else None, "warning": None}
+    if write.warning:
+        warn(write.warning)
+    queue_for_sync(ctx)
+    return {"commit": write.commit, "warning": write.warning}
 
 
-def queue_for_sync(ctx: MissionExecutionContext, status: MissionStatus) -> None:
+def queue_for_sync(ctx: MissionExecutionContext) -> None:
     """Hand the mission's transitions to the sync outbox when the project enables sync.
 
-    The outbox keeps each event id once, so handing it the whole log is safe. A sync
-    problem never undoes a recorded transition: it is a warning.
+    The outbox keeps each event id once, so handing it the whole log is safe (and
+    catches rows an interrupted command recorded). A sync problem never undoes a
+    recorded transition: it is a warning.
     """
     from mission_status import StatusEvent
 
     from ._sync import queue_events
 
+    def transitions() -> list[StatusEvent]:
+        return [row for row in ctx.status().log.scan() if isinstance(row, StatusEvent)]
+
     try:
-        queue_events(ctx, [row for row in status.log.scan() if isinstance(row, StatusEvent)])
+        queue_events(ctx, transitions)
     except (MissionStatusError, OSError, ValueError) as err:
         warn(f"not queued for sync: {err}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,10 +97,13 @@ def _spec(settings: SyncSettings) -> Any:
 # -- queueing ------------------------------------------------------------------------------
 
 
-def queue_events(ctx: MissionExecutionContext, events: list[StatusEvent]) -> None:
-    """Append ``events`` to the outbox when sync is enabled; nudge a running daemon."""
+def queue_events(ctx: MissionExecutionContext, load: Callable[[], list[StatusEvent]]) -> None:
+    """Append the events ``load`` gives to the outbox when sync is enabled; nudge the daemon."""
     settings = read_settings(ctx.workspace.primary_root)
-    if not settings.enabled or not events:
+    if not settings.enabled:
+        return
+    events = load()
+    if not events:
         return
     from sync_daemon import Outbox, outbox_dir, read_record, request
 

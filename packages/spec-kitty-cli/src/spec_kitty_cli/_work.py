@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mission_context import ContextError, Git, LaneWorkspace, MissionExecutionContext
+from mission_context import ContextError, Git, LaneWorkspace, MissionExecutionContext, StatusWrite
 from mission_status import (
     Evidence,
     Lane,
@@ -25,7 +25,7 @@ from mission_status import (
 from ._occurrence import require_admissible_map, review_gate
 from ._output import emit_json
 from ._planning import commit_planning
-from ._runtime import commit_status, guarded, resolve, say, writable_status
+from ._runtime import finish_write, guarded, resolve, say
 
 _READY = frozenset({Lane.APPROVED, Lane.DONE})
 
@@ -67,16 +67,19 @@ def _unready_dependencies(
 
 
 def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_json: bool) -> int:
-    """Planning committed, lane worktree ready, WP claimed and in progress."""
+    """Planning committed, lane worktree ready, WP claimed and in progress.
+
+    Idempotent: a re-run by the same agent (after a crash at any point, say)
+    finishes what is missing (the claim, the worktree, the move to in progress,
+    their commits) and reports the same workspace.
+    """
 
     def body() -> int:
         wp_id = wp.strip().upper()
         ctx = resolve(cwd, "implement", mission, wp_id)
         require_admissible_map(ctx, "implement")
-        status = writable_status(ctx)
-        snapshot = status.snapshot()
-        current = _seeded_state(snapshot, ctx, wp_id)
-        lane = current.lane
+        snapshot = ctx.status().snapshot()  # early refusals, before anything is written
+        first = _claimable(_seeded_state(snapshot, ctx, wp_id), ctx, wp_id, agent)
         unready = _unready_dependencies(ctx, wp_id, snapshot)
         if unready:
             raise ContextError(
@@ -84,53 +87,60 @@ def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_jso
                 code="DEPENDENCIES_NOT_READY",
                 next_step="finish and approve those work packages first (`spec-kitty status`)",
             )
-        if lane is Lane.IN_PROGRESS and current.actor not in (agent, ""):
-            raise ContextError(
-                f"{wp_id} is in progress by {current.actor}",
-                code="WORK_PACKAGE_CLAIMED",
-                next_step=f"coordinate with {current.actor}, or move it back with "
-                f"`spec-kitty move-task {wp_id} --to planned --note <why>`",
-            )
-        if lane not in (Lane.PLANNED, Lane.CLAIMED, Lane.IN_PROGRESS):
-            raise ContextError(
-                f"{wp_id} is {lane.value}: only planned or claimed work can be implemented",
-                code="WORK_PACKAGE_NOT_IMPLEMENTABLE",
-                next_step="see `spec-kitty status`; a rejected review returns it to planned",
-            )
         planning = commit_planning(ctx, f"implement {wp_id}: planning artifacts")
+        claim = StatusWrite(ctx)
+        with claim as batch:  # decided under the mission's lock: one claim wins a race
+            lane = _claimable(_seeded_state(batch.snapshot, ctx, wp_id), ctx, wp_id, agent)
+            if lane is Lane.PLANNED:
+                batch.transition(wp_id, Lane.CLAIMED, actor=agent, policy_metadata={"agent": agent})
         workspace, branch, lane_id, created = _workspace(ctx)
-        moves = []
-        if lane is Lane.PLANNED:
-            status.transition(wp_id, Lane.CLAIMED, actor=agent, policy_metadata={"agent": agent})
-            moves.append("claimed")
-        if lane is not Lane.IN_PROGRESS:
-            status.transition(wp_id, Lane.IN_PROGRESS, actor=agent)
-            moves.append("in_progress")
-        committed = (
-            commit_status(ctx, status, f"status: {wp_id} -> in_progress ({agent})")
-            if moves
-            else {"commit": None, "warning": None}
-        )
+        start = StatusWrite(ctx)
+        with start as batch:
+            if _claimable(batch.snapshot.work_packages[wp_id], ctx, wp_id, agent) is Lane.CLAIMED:
+                batch.transition(wp_id, Lane.IN_PROGRESS, actor=agent)
+        finish_write(ctx, claim)
+        committed = finish_write(ctx, start)
         document = {
             "wp_id": wp_id,
             "lane_id": lane_id,
             "workspace_path": str(workspace),
             "branch_name": branch,
             "workspace_created": created,
-            "from_lane": lane.value,
+            "from_lane": first.value,
             "to_lane": Lane.IN_PROGRESS.value,
             "planning_commit": planning,
-            **committed,
+            "commit": start.commit or claim.commit,
+            "warning": committed["warning"] or claim.warning,
         }
         if as_json:
             emit_json(document)
             return 0
-        say(f"{wp_id}: {lane.value} -> in_progress ({agent})")
+        say(f"{wp_id}: {first.value} -> in_progress ({agent})")
         say(f"  {'created' if created else 'workspace'} {workspace} on {branch}")
         say(f"Next: work in {workspace}, then `spec-kitty move-task {wp_id} --to for_review`")
         return 0
 
     return guarded(as_json, body)
+
+
+def _claimable(state: WPState, ctx: MissionExecutionContext, wp_id: str, agent: str) -> Lane:
+    """``state``'s lane when ``agent`` may implement it; else ``WORK_PACKAGE_CLAIMED`` or
+    ``WORK_PACKAGE_NOT_IMPLEMENTABLE``."""
+    lane = state.lane
+    if lane in (Lane.CLAIMED, Lane.IN_PROGRESS) and state.actor not in (agent, ""):
+        raise ContextError(
+            f"{wp_id} is {lane.value} by {state.actor}",
+            code="WORK_PACKAGE_CLAIMED",
+            next_step=f"coordinate with {state.actor}, or pick another work package "
+            f"(`spec-kitty status --mission {ctx.identity.mid8}`)",
+        )
+    if lane not in (Lane.PLANNED, Lane.CLAIMED, Lane.IN_PROGRESS):
+        raise ContextError(
+            f"{wp_id} is {lane.value}: only planned or claimed work can be implemented",
+            code="WORK_PACKAGE_NOT_IMPLEMENTABLE",
+            next_step="see `spec-kitty status`; a rejected review returns it to planned",
+        )
+    return lane
 
 
 def _workspace(ctx: MissionExecutionContext) -> tuple[Path, str, str | None, bool]:
@@ -186,44 +196,48 @@ def run_review(
         feedback = _check_review_arguments(approve, reject, reference, feedback_file)
         wp_id = wp.strip().upper()
         ctx = resolve(cwd, "review", mission, wp_id)
-        status = writable_status(ctx)
-        lane = _seeded_state(status.snapshot(), ctx, wp_id).lane
-        if lane not in (Lane.FOR_REVIEW, Lane.IN_REVIEW):
-            raise ContextError(
-                f"{wp_id} is {lane.value}, not waiting for review",
-                code="WORK_PACKAGE_NOT_IN_REVIEW",
-                next_step=f"move it first: `spec-kitty move-task {wp_id} --to for_review`",
-            )
-        if approve:
-            review_gate(ctx, wp_id)  # a bulk-edit lane must keep to its occurrence map
-        if lane is Lane.FOR_REVIEW:
-            status.transition(wp_id, Lane.IN_REVIEW, actor=reviewer)
         if approve:
             assert reference is not None  # checked above
             result = ReviewResult(reviewer=reviewer, verdict="approved", reference=reference)
-            evidence = Evidence(
-                review=ReviewApproval(reviewer=reviewer, verdict="approved", reference=reference)
-            )
-            status.transition(
-                wp_id, Lane.APPROVED, actor=reviewer, review_result=result, evidence=evidence
-            )
-            to = Lane.APPROVED
         else:
             assert feedback_file is not None
             assert feedback is not None
-            status.annotate(wp_id, actor=reviewer, note=f"review feedback:\n{feedback}")
             result = ReviewResult(
                 reviewer=reviewer,
                 verdict="changes_requested",
                 reference=reference or f"feedback:{feedback_file.name}",
                 feedback_path=str(feedback_file),
             )
-            status.transition(
-                wp_id, Lane.PLANNED, actor=reviewer, reason="changes requested",
-                review_result=result,
-            )  # fmt: skip
-            to = Lane.PLANNED
-        committed = commit_status(ctx, status, f"status: review {wp_id} -> {to.value}")
+        to = Lane.APPROVED if approve else Lane.PLANNED
+        state = _seeded_state(ctx.status().snapshot(), ctx, wp_id)
+        if not _reviewed(state, to, result):  # early refusals, before anything is written
+            _require_review(state, wp_id)
+            if approve:
+                review_gate(ctx, wp_id)  # a bulk-edit lane must keep to its occurrence map
+        write = StatusWrite(ctx)
+        with write as batch:
+            state = _seeded_state(batch.snapshot, ctx, wp_id)
+            lane = state.lane
+            if not _reviewed(state, to, result):  # a re-run after a crash records nothing twice
+                _require_review(state, wp_id)
+                if lane is Lane.FOR_REVIEW:
+                    batch.transition(wp_id, Lane.IN_REVIEW, actor=reviewer)
+                if approve:
+                    evidence = Evidence(
+                        review=ReviewApproval(
+                            reviewer=reviewer, verdict="approved", reference=result.reference
+                        )
+                    )
+                    batch.transition(
+                        wp_id, to, actor=reviewer, review_result=result, evidence=evidence
+                    )
+                else:
+                    batch.annotate(wp_id, actor=reviewer, note=f"review feedback:\n{feedback}")
+                    batch.transition(
+                        wp_id, to, actor=reviewer, reason="changes requested",
+                        review_result=result,
+                    )  # fmt: skip
+        committed = finish_write(ctx, write)
         document = {
             "wp_id": wp_id,
             "from_lane": lane.value,
@@ -231,6 +245,7 @@ def run_review(
             "verdict": result.verdict,
             "reviewer": reviewer,
             "reference": result.reference,
+            "recorded": bool(write.rows),
             **committed,
         }
         if as_json:
@@ -240,6 +255,23 @@ def run_review(
         return 0
 
     return guarded(as_json, body)
+
+
+def _reviewed(state: WPState, to: Lane, result: ReviewResult) -> bool:
+    """Whether this very review is already the WP's last word (a re-run after a crash)."""
+    recorded = state.review_result if isinstance(state.review_result, dict) else {}
+    return state.lane is to and all(
+        recorded.get(key) == getattr(result, key) for key in ("reviewer", "verdict", "reference")
+    )
+
+
+def _require_review(state: WPState, wp_id: str) -> None:
+    if state.lane not in (Lane.FOR_REVIEW, Lane.IN_REVIEW):
+        raise ContextError(
+            f"{wp_id} is {state.lane.value}, not waiting for review",
+            code="WORK_PACKAGE_NOT_IN_REVIEW",
+            next_step=f"move it first: `spec-kitty move-task {wp_id} --to for_review`",
+        )
 
 
 def _check_review_arguments(
