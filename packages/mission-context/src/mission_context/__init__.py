@@ -8,6 +8,7 @@ coord mission's coordination worktree under a cross-process lock, and
 """
 
 from .__about__ import __version__
+from ._artifacts import PlacedArtifact, place_artifact
 from ._commit import CommitResult, commit_to
 from ._context import (
     ArtifactPlacement,
@@ -41,11 +42,12 @@ from ._meta import (
     highest_mission_number,
     write_meta,
 )
-from ._status_store import StatusHome, StatusWrite, locate_status
+from ._status_store import StatusHome, StatusWrite, locate_status, status_source
 from ._workspaces import (
     LaneWorkspace,
     TargetCheckout,
     checkout_of,
+    incomplete_worktrees,
     is_checkout,
     remove_worktree,
 )
@@ -68,6 +70,7 @@ __all__ = [
     "LaneWorkspace",
     "MissionExecutionContext",
     "MissionMeta",
+    "PlacedArtifact",
     "PromptSource",
     "StatusHome",
     "StatusSurface",
@@ -84,11 +87,14 @@ __all__ = [
     "ensure_merge_drivers",
     "highest_mission_number",
     "human_slug",
+    "incomplete_worktrees",
     "init_repository",
     "is_checkout",
     "list_missions",
     "locate_status",
+    "place_artifact",
     "remove_worktree",
     "resolve_action_context",
+    "status_source",
     "write_meta",
 ]

@@ -92,7 +92,13 @@ class StatusHome:
 
 def locate_status(ctx: MissionExecutionContext, env: Mapping[str, str] | None = None) -> StatusHome:
     """Where ``ctx``'s status branch is checked out (files only, no subprocess)."""
-    branch = ctx.branch_ref.destination_ref.branch
+    return locate_branch(ctx, ctx.branch_ref.destination_ref.branch, env)
+
+
+def locate_branch(
+    ctx: MissionExecutionContext, branch: str, env: Mapping[str, str] | None = None
+) -> StatusHome:
+    """Where ``branch`` is checked out, with ``ctx``'s mission directory there."""
     refs = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env)
     worktrees = refs.worktrees()
     for worktree in worktrees:
@@ -135,6 +141,27 @@ def read_status(
     status = MissionStatus(ctx.mission_dir_in(root), write_view=False)
     weakref.finalize(status, shutil.rmtree, root, True)
     return status
+
+
+def status_source(
+    ctx: MissionExecutionContext, env: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """What a status read of ``ctx`` would read, as a key that changes when that does.
+
+    In place: the mission directory and the log's (size, mtime_ns, inode); from
+    the branch: its name and tip. For caches of boards (the dashboard).
+    """
+    home = locate_status(ctx, env)
+    directory = home.mission_dir
+    if home.readable_in_place and directory is not None and directory.is_dir():
+        try:
+            st = os.lstat(directory / LOG_FILENAME)
+            identity = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        except OSError:
+            identity = "absent"
+        return ("dir", str(directory), identity)
+    tip = branch_tip(Git(ctx.workspace.primary_root, env), home.branch)
+    return ("branch", home.branch, tip or "absent")
 
 
 class StatusWrite:

@@ -43,7 +43,8 @@ def ensure_worktree(
     lock_timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
 ) -> bool:
-    """Create or reuse the worktree of ``spec``; True when this call created it.
+    """Create or reuse the worktree of ``spec``; True when this call created it (or
+    finished one whose ``git worktree add`` was interrupted).
 
     Raises :class:`ContextError` with ``<KIND>_WORKTREE_WRONG_BRANCH`` (a
     worktree of another branch at the path), ``<KIND>_WORKTREE_OCCUPIED``
@@ -58,9 +59,64 @@ def ensure_worktree(
     code = f"{spec.kind}_LOCK_TIMEOUT"
     with held_lock(ctx.git_common_dir, spec.lock_name, timeout=lock_timeout, code=code):
         if _is_worktree_of(refs, spec, strict=True):
-            return False
+            registered = _registered_at(refs, spec.path)
+            assert registered is not None
+            return _finish(registered, env)
         _create(refs, spec, env)
     return True
+
+
+#: What ``git worktree add`` writes to ``locked`` while it is still checking out.
+_ADDING = "initializing"
+
+
+def _finish(worktree: Worktree, env: Mapping[str, str] | None) -> bool:
+    """Complete a worktree whose ``git worktree add`` was killed; True when it had to.
+
+    Such a worktree is registered with its branch but has no index (and is still
+    locked as "initializing"): a commit there would record the deletion of every
+    file. The index is built from HEAD and only the files missing on disk are
+    written, so nothing already in the directory is overwritten.
+    """
+    git_dir = worktree.git_dir
+    if git_dir is None:
+        return False
+    adding = (git_dir / "locked").is_file() and _read_text(git_dir / "locked") == _ADDING
+    if (git_dir / "index").is_file() and not adding:
+        return False
+    git = Git(worktree.root, env)
+    if not (git_dir / "index").is_file():
+        git.run("read-tree", "HEAD")
+        missing = git.out("ls-files", "-z", "--deleted").split("\0")
+        missing = [path for path in missing if path]
+        if missing:
+            git.run("checkout-index", "--", *missing)
+    if adding:
+        git.run("worktree", "unlock", str(worktree.root))
+    return True
+
+
+def incomplete_worktrees(
+    ctx: MissionExecutionContext, env: Mapping[str, str] | None = None
+) -> list[Path]:
+    """Registered worktrees whose ``git worktree add`` never finished (no index, or locked
+    "initializing"). The command that made one (``implement``) finishes it when re-run."""
+    found = []
+    for worktree in Refs(ctx.workspace.primary_root, ctx.git_common_dir, env).worktrees():
+        git_dir = worktree.git_dir
+        if git_dir is None or not worktree.exists or git_dir == ctx.git_common_dir:
+            continue
+        locked = (git_dir / "locked").is_file() and _read_text(git_dir / "locked") == _ADDING
+        if locked or not (git_dir / "index").is_file():
+            found.append(worktree.root)
+    return found
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def remove_worktree(

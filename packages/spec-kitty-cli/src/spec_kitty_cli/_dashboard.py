@@ -1,9 +1,11 @@
 """``spec-kitty dashboard [start|stop|status]``: a read-only local web board and JSON API.
 
-Read-only by construction: every handler reads through :func:`mission_status.materialize_snapshot`
-(a pure fold of the event log) and plain ``read`` calls; nothing reachable from the server opens
-a file for writing, replaces one, commits, or runs git. The only files the dashboard ever writes
-are its owner record and log, which :func:`sync_daemon.serve` keeps under ``$SPEC_KITTY_HOME``.
+Read-only by construction: every handler reads the board through the context's status (a pure
+fold of the event log of the branch that holds it) and plain ``read`` calls; nothing reachable
+from the server opens a file of the repository for writing, replaces one, commits, or runs a
+git command that writes (a status branch nobody has checked out, or one in the middle of a
+rebase, is read with ``git cat-file``). The only files the dashboard ever writes are its owner
+record and log, which :func:`sync_daemon.serve` keeps under ``$SPEC_KITTY_HOME``.
 
 The board is the log's, so a stale committed ``status.json`` does not matter. Boards are cached
 per status directory, keyed by the identity of the log (size, mtime, inode) and of the WP files
@@ -117,21 +119,19 @@ class BoardCache:
         self.reduces = 0
 
     def key(self, ctx: MissionExecutionContext) -> tuple[Any, ...]:
-        from mission_status import LOG_FILENAME
+        from mission_context import status_source
 
-        read_dir = ctx.status_surface.read_dir
         return (
             ctx.identity.mission_id,
             ctx.identity.mission_slug,
-            str(read_dir),
-            _stat_key(read_dir / LOG_FILENAME),
+            status_source(ctx),
             _wp_files_key(ctx.prompt_source.prompt_source_dir),
         )
 
     def board(self, ctx: MissionExecutionContext) -> _Board:
         """The board of ``ctx`` (cached while the key is unchanged)."""
         key = self.key(ctx)  # taken before reading: a change meanwhile only costs a re-reduce
-        slot = str(ctx.status_surface.read_dir)
+        slot = ctx.mission_dir_name
         with self._lock:
             cached = self._boards.get(slot)
         if cached is not None and cached.key == key:
@@ -153,14 +153,11 @@ def _version(key: tuple[Any, ...]) -> str:
 
 def _board_document(ctx: MissionExecutionContext) -> dict[str, Any]:
     """Exactly what ``spec-kitty status --mission M --json`` prints, from a pure read."""
-    from mission_status import materialize_snapshot, progress
+    from mission_status import progress
 
     from ._board import board_document, wp_titles
 
-    read_dir = ctx.status_surface.read_dir
-    if not read_dir.is_dir():
-        ctx.status()  # raises the resolver's STATUS_READ_PATH_NOT_FOUND (it writes nothing)
-    snapshot = materialize_snapshot(read_dir)
+    snapshot = ctx.status().snapshot()
     titles = wp_titles(ctx.prompt_source.prompt_source_dir)
     return {
         "mission_slug": ctx.identity.mission_slug,

@@ -19,6 +19,7 @@ from mission_context import (
     Git,
     MissionExecutionContext,
     StatusWrite,
+    incomplete_worktrees,
     is_checkout,
     list_missions,
     resolve_action_context,
@@ -97,6 +98,28 @@ def _check_mission(cwd: Path, name: str, worktrees: list[Path], now: datetime) -
                     )
                 )
     findings += _orphans(ctx, worktrees)
+    findings += _incomplete(ctx)
+    return findings
+
+
+def _incomplete(ctx: MissionExecutionContext) -> list[Finding]:
+    """This mission's worktrees whose ``git worktree add`` was interrupted (no index)."""
+    wps = {ctx.lane_worktree(plan.lane_id): plan.wp_ids for plan in ctx.lanes()}
+    findings = []
+    for path in incomplete_worktrees(ctx):
+        if path not in wps:
+            continue
+        wp = wps[path][0] if wps[path] else "WPxx"
+        findings.append(
+            Finding(
+                "error",
+                "WORKTREE_INCOMPLETE",
+                f"{path} was never finished (`git worktree add` was interrupted): it has no "
+                "index, so a commit there would delete every file from the lane",
+                f"spec-kitty implement {wp} --mission {ctx.identity.mid8} --agent <you> "
+                "(it finishes the worktree, keeping every file in it)",
+            )
+        )
     return findings
 
 

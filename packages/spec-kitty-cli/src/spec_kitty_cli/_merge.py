@@ -34,12 +34,14 @@ from mission_context import (
     Git,
     LaneWorkspace,
     MissionExecutionContext,
+    PlacedArtifact,
     StatusWrite,
     TargetCheckout,
     assign_mission_number,
     checkout_of,
     commit_to,
     is_checkout,
+    place_artifact,
     remove_worktree,
 )
 from mission_status import (
@@ -451,7 +453,7 @@ def _run_steps(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool
                 )
             _land(ctx, git, tip, f"merge status of {ctx.mission_dir_name}", branch)
         elif kind == "retrospective":
-            write_retrospective(ctx, checkout, merged_at=isoformat(datetime.now(UTC)))
+            write_retrospective(ctx, merged_at=isoformat(datetime.now(UTC)))
         elif kind == "cleanup":
             outcome["removed"] = _cleanup(ctx, state, progress)
         state.done.append(step)
@@ -732,46 +734,33 @@ def _restore_lanes(ctx: MissionExecutionContext, git: Git, state: MergeState) ->
 
 
 def write_retrospective(
-    ctx: MissionExecutionContext, checkout: Path, *, merged_at: str | None = None
-) -> Path | None:
-    """Write the tracked ``retrospective.yaml`` (once) in ``checkout`` and commit it.
+    ctx: MissionExecutionContext, *, merged_at: str | None = None
+) -> PlacedArtifact:
+    """Write the tracked ``retrospective.yaml`` (once) on the target branch and commit it.
 
-    A file an interrupted run wrote but did not commit is committed. A commit
-    that is refused leaves no new file behind. Returns the path when this call
-    wrote it.
+    Where the target is checked out (the merge's checkout, during a merge), else
+    straight onto the branch. One an interrupted run wrote but did not commit is
+    committed; a refused commit leaves no file behind.
     """
     import yaml
 
-    path = ctx.mission_dir_in(checkout) / RETROSPECTIVE
-    created = not path.exists()
-    if created:
-        snapshot = ctx.status().snapshot()
-        document: dict[str, Any] = {
-            "mission_id": ctx.identity.mission_id,
-            "mission_slug": ctx.identity.mission_slug,
-            "captured_at": isoformat(datetime.now(UTC)),
-            "merged_at": merged_at,
-            "work_packages": {
-                wp_id: {"lane": state.lane.value, "forced_moves": state.force_count}
-                for wp_id, state in sorted(snapshot.work_packages.items())
-            },
-            "went_well": [],
-            "to_improve": [],
-            "actions": [],
-        }
-        write_atomic(path, yaml.safe_dump(document, sort_keys=False).encode("utf-8"))
-    try:
-        commit_to(
-            ctx.artifact_placement.placement_ref,
-            [path],
-            f"retrospect: {ctx.mission_dir_name}",
-            cwd=checkout,
-        )
-    except BaseException:
-        if created:
-            path.unlink(missing_ok=True)
-        raise
-    return path if created else None
+    snapshot = ctx.status().snapshot()
+    document: dict[str, Any] = {
+        "mission_id": ctx.identity.mission_id,
+        "mission_slug": ctx.identity.mission_slug,
+        "captured_at": isoformat(datetime.now(UTC)),
+        "merged_at": merged_at,
+        "work_packages": {
+            wp_id: {"lane": state.lane.value, "forced_moves": state.force_count}
+            for wp_id, state in sorted(snapshot.work_packages.items())
+        },
+        "went_well": [],
+        "to_improve": [],
+        "actions": [],
+    }
+    data = yaml.safe_dump(document, sort_keys=False).encode("utf-8")
+    message = f"retrospect: {ctx.mission_dir_name}"
+    return place_artifact(ctx, RETROSPECTIVE, data, message, keep_existing=True)
 
 
 def run_retrospect(cwd: Path, mission: str | None, *, as_json: bool) -> int:
@@ -779,13 +768,18 @@ def run_retrospect(cwd: Path, mission: str | None, *, as_json: bool) -> int:
 
     def body() -> int:
         ctx = resolve(cwd, "retrospect", mission)
-        written = write_retrospective(ctx, ctx.workspace.primary_root)
-        path = ctx.primary_mission_dir / RETROSPECTIVE
-        document = {"mission": ctx.mission_dir_name, "path": str(path), "created": bool(written)}
+        placed = write_retrospective(ctx)
+        document = {
+            "mission": ctx.mission_dir_name,
+            "path": placed.location,
+            "created": placed.written,
+            "commit": placed.commit,
+        }
         if as_json:
             emit_json(document)
         else:
-            say(f"{'Wrote' if written else 'Kept'} {path}; fill in went_well / to_improve.")
+            verb = "Wrote" if placed.written else "Kept"
+            say(f"{verb} {placed.location}; fill in went_well / to_improve.")
         return 0
 
     return guarded(as_json, body)

@@ -21,6 +21,7 @@ from mission_context import (
     MissionExecutionContext,
     StatusWrite,
     init_repository,
+    place_artifact,
 )
 from mission_status import LOG_FILENAME, STATUS_FILENAME, Lane, MissionStatusError, isoformat
 
@@ -344,19 +345,20 @@ def run_record_analysis(cwd: Path, mission: str | None, input_file: str, *, as_j
             "inputs": input_hashes(ctx),
         }
         header = yaml.safe_dump(front, sort_keys=False, default_flow_style=False)
-        path = ctx.primary_mission_dir / ANALYSIS_REPORT
-        path.write_text(f"---\n{header}---\n\n{report.rstrip()}\n", encoding="utf-8")
-        made = commit_files(ctx, [path], f"record-analysis: {ctx.mission_dir_name}")
+        text = f"---\n{header}---\n\n{report.rstrip()}\n"
+        placed = place_artifact(
+            ctx, ANALYSIS_REPORT, text.encode("utf-8"), f"record-analysis: {ctx.mission_dir_name}"
+        )
         document = {
             "mission": ctx.mission_dir_name,
-            "path": str(path),
+            "path": placed.location,
             "inputs": front["inputs"],
-            "commit": made.sha if made else None,
+            "commit": placed.commit,
         }
         if as_json:
             emit_json(document)
         else:
-            say(f"Recorded {path}", f"  keyed to {', '.join(ANALYSIS_INPUTS)}")
+            say(f"Recorded {placed.location}", f"  keyed to {', '.join(ANALYSIS_INPUTS)}")
         return 0
 
     return guarded(as_json, body)

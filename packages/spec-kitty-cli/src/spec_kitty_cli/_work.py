@@ -149,16 +149,16 @@ def _workspace(ctx: MissionExecutionContext) -> tuple[Path, str, str | None, boo
     if ctx.lane is None or not ctx.topology.uses_lanes:
         return ctx.workspace.primary_root, target, None, False
     lane = LaneWorkspace.resolve(ctx, start_point=f"refs/heads/{target}")
-    if lane.created:
-        _merge_dependency_lanes(ctx, lane)
+    _merge_dependency_lanes(ctx, lane)
     return lane.path, lane.branch, lane.lane_id, lane.created
 
 
 def _merge_dependency_lanes(ctx: MissionExecutionContext, lane: LaneWorkspace) -> None:
-    """Bring the work of the lanes this one depends on into a new lane branch.
+    """Bring the work of the lanes this one depends on into the lane branch (once each).
 
-    A dependency lane already merged (its branch removed) is in the target,
-    which the new branch started from.
+    A dependency lane already merged (its branch removed) is in the target, which
+    the lane branch started from; one already in this lane is skipped, so a
+    re-run after a crash finishes exactly what the first run did not.
     """
     plans = {plan.lane_id: plan for plan in ctx.lanes()}
     plan = plans.get(lane.lane_id)
@@ -168,11 +168,17 @@ def _merge_dependency_lanes(ctx: MissionExecutionContext, lane: LaneWorkspace) -
         exists = git.run(
             "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", ok_codes=(0, 1)
         )
-        if exists.returncode == 0:
-            git.run(
-                "merge", "--no-edit", "--quiet", branch,
-                next_step=f"resolve the conflicts in {lane.path}, commit, and re-run implement",
-            )  # fmt: skip
+        if exists.returncode != 0:
+            continue
+        merged = git.run(
+            "merge-base", "--is-ancestor", f"refs/heads/{branch}", "HEAD", ok_codes=(0, 1)
+        )
+        if merged.returncode == 0:
+            continue
+        git.run(
+            "merge", "--no-edit", "--quiet", branch,
+            next_step=f"resolve the conflicts in {lane.path}, commit, and re-run implement",
+        )  # fmt: skip
 
 
 # -- review ----------------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""Writing one planning artifact onto the target branch, from any checkout.
+
+An artifact a command produces (``analysis-report.md``, ``retrospective.yaml``)
+belongs to the mission's target branch. It is written where that branch is
+checked out and committed there; when no worktree has the branch out (the
+primary checkout is on another branch), it is committed straight onto the
+branch (a temporary index, ``commit-tree``, a compare-and-swap ``update-ref``)
+and no working tree gets a copy that would belong to no branch. A refused
+commit leaves the file as it was, so nothing stray is left for a later
+command to sweep into a commit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mission_status import git_operation_error, write_atomic
+
+from ._commit import branch_lock, branch_tip, commit_over, commit_to
+from ._errors import ContextError
+from ._gitcmd import Git
+from ._status_store import locate_branch
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ._context import MissionExecutionContext
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedArtifact:
+    """Where an artifact went: ``location`` (a path, or ``<branch>:<path>``), the commit
+    made (None when the branch already held it), and whether this call wrote it."""
+
+    location: str
+    commit: str | None
+    written: bool
+
+
+def place_artifact(
+    ctx: MissionExecutionContext,
+    name: str,
+    data: bytes,
+    message: str,
+    *,
+    keep_existing: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> PlacedArtifact:
+    """Write ``kitty-specs/<mission>/<name>`` on the target branch and commit it.
+
+    With ``keep_existing`` an artifact the branch (or its checkout) already has is
+    kept as it is, and only committed if an interrupted run left it uncommitted.
+    Refused before anything is written while a git operation is in progress in
+    the checkout that has the branch out (``GIT_OPERATION_IN_PROGRESS``,
+    ``GIT_INDEX_LOCKED``).
+    """
+    target = ctx.artifact_placement.placement_ref
+    home = locate_branch(ctx, target.branch, env)
+    if home.blocked_by is not None:
+        raise git_operation_error(home.blocked_by, refused=f"not writing {name}")
+    if home.checkout is not None and home.mission_dir is not None:
+        return _in_checkout(
+            ctx, home.checkout, home.mission_dir / name,
+            data=data, message=message, keep_existing=keep_existing, env=env,
+        )  # fmt: skip
+    return _onto_branch(
+        ctx, target.branch, name, data=data, message=message, keep_existing=keep_existing, env=env
+    )
+
+
+def _in_checkout(
+    ctx: MissionExecutionContext,
+    checkout: Path,
+    path: Path,
+    *,
+    data: bytes,
+    message: str,
+    keep_existing: bool,
+    env: Mapping[str, str] | None,
+) -> PlacedArtifact:
+    try:
+        before: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        before = None
+    write = not (keep_existing and before is not None)
+    if write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
+    try:
+        made = commit_to(
+            ctx.artifact_placement.placement_ref, [path], message, cwd=checkout, env=env
+        )
+    except BaseException:
+        if write:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, before)
+        raise
+    return PlacedArtifact(str(path), made.sha if made is not None else None, write)
+
+
+def _onto_branch(
+    ctx: MissionExecutionContext,
+    branch: str,
+    name: str,
+    *,
+    data: bytes,
+    message: str,
+    keep_existing: bool,
+    env: Mapping[str, str] | None,
+) -> PlacedArtifact:
+    rel = f"{ctx.mission_path}/{name}"
+    git = Git(ctx.workspace.primary_root, env)
+    with branch_lock(ctx.git_common_dir, branch):
+        tip = branch_tip(git, branch)
+        if tip is None:
+            raise ContextError(
+                f"the target branch {branch!r} does not exist",
+                code="COMMIT_TARGET_MISSING",
+                next_step=f"create it first (`git branch {branch} <start>`), or check meta.json",
+            )
+        if keep_existing and git.blobs([f"{tip}:{rel}"])[0] is not None:
+            return PlacedArtifact(f"{branch}:{rel}", None, False)
+        scratch = Path(tempfile.mkdtemp(prefix="spec-kitty-artifact-"))
+        try:
+            path = scratch / rel
+            path.parent.mkdir(parents=True)
+            path.write_bytes(data)
+            sha = commit_over(
+                git, ctx.git_common_dir, work_tree=scratch, rels=(rel,), branch=branch,
+                parent=tip, message=message,
+            )  # fmt: skip
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return PlacedArtifact(f"{branch}:{rel}", sha, True)
