@@ -33,6 +33,7 @@ from ._init import (
     driver_commands,
     ensure_merge_drivers,
     init_repository,
+    missing_merge_drivers,
 )
 from ._lanes import LanePlan
 from ._meta import (
@@ -92,6 +93,7 @@ __all__ = [
     "is_checkout",
     "list_missions",
     "locate_status",
+    "missing_merge_drivers",
     "place_artifact",
     "remove_worktree",
     "resolve_action_context",

@@ -186,6 +186,12 @@ def _configured_drivers(common_dir: Path) -> set[str]:
     return found
 
 
+def missing_merge_drivers(common_dir: Path) -> list[str]:
+    """The merge drivers this repository's local config does not define (a fresh clone's)."""
+    have = _configured_drivers(common_dir)
+    return [driver for driver in driver_commands() if driver not in have]
+
+
 def _configure_drivers(git: Git, common_dir: Path) -> bool:
     """Define the merge drivers this repository's config lacks; True when it changed."""
     missing = {

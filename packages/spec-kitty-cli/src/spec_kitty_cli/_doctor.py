@@ -22,6 +22,7 @@ from mission_context import (
     incomplete_worktrees,
     is_checkout,
     list_missions,
+    missing_merge_drivers,
     resolve_action_context,
 )
 from mission_status import (
@@ -32,7 +33,7 @@ from mission_status import (
 )
 
 from ._output import emit_json
-from ._runtime import console, finish_write, guarded, resolve, say
+from ._runtime import console, finish_write, guarded, repository_root, resolve, say
 
 STALE_CLAIM = timedelta(days=7)
 _CLAIMS = frozenset({Lane.CLAIMED, Lane.IN_PROGRESS})
@@ -165,11 +166,7 @@ def run_doctor(cwd: Path, mission: str | None, *, as_json: bool) -> int:
             names = list_missions(cwd=cwd)
         root = Path(cwd)
         worktrees = _registered_worktrees(root)
-        driver = (
-            Git(root)
-            .run("config", "--get", "merge.spec-kitty-events.driver", ok_codes=(0, 1))
-            .stdout.strip()
-        )
+        missing = missing_merge_drivers(repository_root(root, common=True))
         now = datetime.now(UTC)
         report: dict[str, list[Finding]] = {}
         with Bar(console=console(), transient=True, disable=as_json or len(names) < 20) as bar:
@@ -178,13 +175,14 @@ def run_doctor(cwd: Path, mission: str | None, *, as_json: bool) -> int:
                 report[name] = _check_mission(cwd, name, worktrees, now)
                 bar.advance(task)
         repository = []
-        if not driver:
+        if missing:
             repository.append(
                 Finding(
                     "warning",
                     "MERGE_DRIVER_MISSING",
-                    "the event-log merge driver is not configured: git would conflict on logs",
-                    "spec-kitty init",
+                    f"the merge drivers {', '.join(missing)} are not configured in this clone: "
+                    "git would conflict on status files",
+                    "spec-kitty init (any status write also sets them up)",
                 )
             )
         return _render(report, repository, as_json=as_json)

@@ -81,8 +81,11 @@ def check_action(command: str, action: str, allowed: tuple[str, ...]) -> None:
         )
 
 
-def repository_root(cwd: Path) -> Path:
-    """The primary checkout of the repository holding ``cwd`` (``NOT_A_REPOSITORY`` outside)."""
+def repository_root(cwd: Path, *, common: bool = False) -> Path:
+    """The primary checkout of the repository holding ``cwd`` (``NOT_A_REPOSITORY`` outside).
+
+    With ``common``, its common git dir instead.
+    """
     from mission_status import find_git_dirs
 
     dirs = find_git_dirs(cwd)
@@ -92,7 +95,7 @@ def repository_root(cwd: Path) -> Path:
             code="NOT_A_REPOSITORY",
             next_step="run the command from your project's checkout",
         )
-    return dirs.primary_root
+    return dirs.common_dir if common else dirs.primary_root
 
 
 def resolve(
