@@ -69,9 +69,11 @@ def _unready_dependencies(
 def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_json: bool) -> int:
     """Planning committed, lane worktree ready, WP claimed and in progress.
 
+    The claim is decided, the workspace made and both moves appended under the
+    mission's lock, so of several agents racing for one WP exactly one wins.
     Idempotent: a re-run by the same agent (after a crash at any point, say)
-    finishes what is missing (the claim, the worktree, the move to in progress,
-    their commits) and reports the same workspace.
+    finishes what is missing (the worktree, the moves, their commit) and
+    reports the same workspace.
     """
 
     def body() -> int:
@@ -88,18 +90,15 @@ def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_jso
                 next_step="finish and approve those work packages first (`spec-kitty status`)",
             )
         planning = commit_planning(ctx, f"implement {wp_id}: planning artifacts")
-        claim = StatusWrite(ctx)
-        with claim as batch:  # decided under the mission's lock: one claim wins a race
+        write = StatusWrite(ctx)
+        with write as batch:  # decided under the mission's lock: one claim wins a race
             lane = _claimable(_seeded_state(batch.snapshot, ctx, wp_id), ctx, wp_id, agent)
+            workspace, branch, lane_id, created = _workspace(ctx)
             if lane is Lane.PLANNED:
                 batch.transition(wp_id, Lane.CLAIMED, actor=agent, policy_metadata={"agent": agent})
-        workspace, branch, lane_id, created = _workspace(ctx)
-        start = StatusWrite(ctx)
-        with start as batch:
-            if _claimable(batch.snapshot.work_packages[wp_id], ctx, wp_id, agent) is Lane.CLAIMED:
+            if lane is not Lane.IN_PROGRESS:
                 batch.transition(wp_id, Lane.IN_PROGRESS, actor=agent)
-        finish_write(ctx, claim)
-        committed = finish_write(ctx, start)
+        committed = finish_write(ctx, write)
         document = {
             "wp_id": wp_id,
             "lane_id": lane_id,
@@ -109,8 +108,7 @@ def run_implement(cwd: Path, wp: str, mission: str | None, agent: str, *, as_jso
             "from_lane": first.value,
             "to_lane": Lane.IN_PROGRESS.value,
             "planning_commit": planning,
-            "commit": start.commit or claim.commit,
-            "warning": committed["warning"] or claim.warning,
+            **committed,
         }
         if as_json:
             emit_json(document)
