@@ -227,3 +227,19 @@ def test_a_batch_is_stamped_after_a_log_whose_clock_ran_ahead(mission_dir: Path)
         batch.transition("WP01", "claimed", actor="claude")
         batch.transition("WP01", "in_progress", actor="claude")
     assert status.wp("WP01").lane is Lane.IN_PROGRESS
+
+
+def test_a_read_only_status_refuses_every_write(mission_dir: Path) -> None:
+    MissionStatus.open(mission_dir, clock=Clock()).transition("WP01", "planned", actor="x")
+    before = (mission_dir / "status.events.jsonl").read_bytes()
+    reader = MissionStatus.open(mission_dir, read_only=True)
+    assert reader.wp("WP01").lane is Lane.PLANNED  # reads work
+    for write in (
+        lambda: reader.transition("WP01", "claimed", actor="a"),
+        lambda: reader.annotate("WP01", actor="a", note="n"),
+        reader.materialize,
+    ):
+        with pytest.raises(MissionStatusError) as refused:
+            write()
+        assert refused.value.code == "STATUS_READ_ONLY"
+    assert (mission_dir / "status.events.jsonl").read_bytes() == before

@@ -128,17 +128,18 @@ def read_status(
     object is), so a checkout on another branch, a bisect or a conflicted merge
     never shows a historical or half-merged board. A target branch that does
     not exist (yet, or any more) leaves the primary checkout's copy as the only
-    one there is: that is what is read.
+    one there is: that is what is read. The returned status refuses writes
+    (``STATUS_READ_ONLY``): they go through :class:`StatusWrite`.
     """
     home = locate_status(ctx, env)
     if home.readable_in_place and home.mission_dir is not None and home.mission_dir.is_dir():
-        return MissionStatus.open(home.mission_dir)
+        return MissionStatus.open(home.mission_dir, read_only=True)
     git = Git(ctx.workspace.primary_root, env)
     tip = branch_tip(git, home.branch)
     if tip is None:
-        return MissionStatus.open(ctx.primary_mission_dir)
+        return MissionStatus.open(ctx.primary_mission_dir, read_only=True)
     root = _copy_of_branch(ctx, git, tip)
-    status = MissionStatus(ctx.mission_dir_in(root), write_view=False)
+    status = MissionStatus(ctx.mission_dir_in(root), write_view=False, read_only=True)
     weakref.finalize(status, shutil.rmtree, root, True)
     return status
 

@@ -47,6 +47,7 @@ class MissionStatus:
         lock_timeout: float = 60.0,
         lock_path: Path | None = None,
         write_view: bool = True,
+        read_only: bool = False,
     ) -> None:
         self.mission_dir = Path(mission_dir)
         self.log = EventLog(self.mission_dir, lock_timeout=lock_timeout, lock_path=lock_path)
@@ -54,6 +55,7 @@ class MissionStatus:
         self._clock = clock
         self._id_factory = id_factory
         self._write_view = write_view
+        self.read_only = read_only
 
     @classmethod
     def open(cls, mission_dir: Path | str, **options: Any) -> MissionStatus:
@@ -125,6 +127,7 @@ class MissionStatus:
         rows of the batch left. Nothing is written when the body raises; after
         a crash the log holds all of the batch's rows or none of them.
         """
+        self._refuse_if_read_only()
         with self.log.lock():
             batch = StatusBatch(self, self.snapshot())
             yield batch
@@ -178,7 +181,17 @@ class MissionStatus:
 
     def materialize(self) -> MaterializeResult:
         """Write ``status.json`` now (raises during a git operation)."""
+        self._refuse_if_read_only()
         return materialize(self.mission_dir)
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise MissionStatusError(
+                f"the status of {self.mission_dir.name} was opened for reading",
+                next_step="write through the owner of the write path "
+                "(mission_context.StatusWrite in spec-kitty)",
+                code="STATUS_READ_ONLY",
+            )
 
     # -- internals -----------------------------------------------------------
 
