@@ -8,7 +8,7 @@ coord mission's coordination worktree under a cross-process lock, and
 """
 
 from .__about__ import __version__
-from ._artifacts import PlacedArtifact, place_artifact
+from ._artifacts import PlacedArtifact, discard_uncommitted, place_artifact
 from ._commit import CommitResult, commit_to
 from ._context import (
     ArtifactPlacement,
@@ -84,6 +84,7 @@ __all__ = [
     "checkout_of",
     "commit_to",
     "create_mission",
+    "discard_uncommitted",
     "driver_commands",
     "ensure_merge_drivers",
     "highest_mission_number",

@@ -72,6 +72,37 @@ def place_artifact(
     )
 
 
+def discard_uncommitted(ctx: MissionExecutionContext, checkout: Path, *names: str) -> list[str]:
+    """Put the mission's bookkeeping files in ``checkout`` back as its HEAD has them.
+
+    ``meta.json``, the event log, ``status.json`` and the artifacts ``names``: an
+    uncommitted change is undone (unstaged, restored, or removed when HEAD has no
+    such file). For a command that knows it wrote them and is taking its work
+    back (``merge --abort``); returns the paths restored.
+    """
+    from mission_status import LOG_FILENAME, STATUS_FILENAME
+
+    from ._meta import META_FILENAME
+
+    git = Git(checkout)
+    rels = [
+        f"{ctx.mission_path}/{name}"
+        for name in (META_FILENAME, LOG_FILENAME, STATUS_FILENAME, *names)
+    ]
+    dirty = git.out("status", "--porcelain", "-z", "--untracked-files=all", "--", *rels)
+    changed = [entry[3:] for entry in dirty.split("\0") if entry]
+    if not changed:
+        return []
+    git.run("reset", "--quiet", "--", *changed)  # unstage an `add` that was never committed
+    tracked = set(git.out("ls-tree", "--name-only", "HEAD", "--", *changed).splitlines())
+    for rel in changed:
+        if rel in tracked:
+            git.run("checkout", "--quiet", "HEAD", "--", rel)
+        else:
+            (checkout / rel).unlink(missing_ok=True)
+    return changed
+
+
 def _in_checkout(
     ctx: MissionExecutionContext,
     checkout: Path,

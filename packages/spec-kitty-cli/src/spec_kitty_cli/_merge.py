@@ -40,6 +40,7 @@ from mission_context import (
     assign_mission_number,
     checkout_of,
     commit_to,
+    discard_uncommitted,
     is_checkout,
     place_artifact,
     remove_worktree,
@@ -632,6 +633,11 @@ def _abort(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool) ->
     # Everything is checked: only now is anything changed.
     if state.temporary_checkout:
         remove_worktree(ctx, checkout, force=True)
+    for branch in (state.target_branch, state.coordination_branch):
+        held = checkout_of(ctx, branch) if branch is not None else None
+        if held is not None:
+            # The merge began with it clean: undo what an interrupted step wrote there.
+            discard_uncommitted(ctx, held, RETROSPECTIVE)
     if reset_to is not None:
         _move_branch(ctx, state.target_branch, reset_to)
     if coordination_reset is not None:
