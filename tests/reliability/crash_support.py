@@ -342,18 +342,23 @@ def _events(log_text: str | None, repo: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Mission:
-    """Which mission of a repository the fingerprint looks at."""
+    """Which mission of a repository the fingerprint looks at.
+
+    ``status_branch`` is where its status is committed (the coordination branch of the
+    coord topologies); None means the target.
+    """
 
     mid8: str
     directory: str  # the directory name under kitty-specs/
     target: str = "main"
+    status_branch: str | None = None
 
 
 def fingerprint(repo: Path, mission: Mission) -> dict[str, Any]:
     """Everything observable about ``mission`` in ``repo``, with run-specific values normalised.
 
     The board, the committed event log (as a multiset of rows) and ``status.json`` on the
-    target branch, ``git status`` of every checkout, the worktrees, the local branches and
+    status branch, ``git status`` of every checkout, the worktrees, the local branches and
     the target branch's whole tree.
     """
     status = run_cli(repo, "status", "--mission", mission.mid8, "--json")
@@ -362,9 +367,10 @@ def fingerprint(repo: Path, mission: Mission) -> dict[str, Any]:
     else:
         board = {"status failed": normalise(status.describe(), repo)}
     tree = _tree(repo, mission.target)
+    status_tree = tree if mission.status_branch is None else _tree(repo, mission.status_branch)
     prefix = f"kitty-specs/{mission.directory}/"
-    log = tree.get(f"{prefix}status.events.jsonl")
-    committed_status = tree.get(f"{prefix}status.json")
+    log = status_tree.get(f"{prefix}status.events.jsonl")
+    committed_status = status_tree.get(f"{prefix}status.json")
     checkouts: dict[str, str] = {}
     worktrees: list[str] = []
     listing = git(repo, "worktree", "list", "--porcelain").split("\n\n")

@@ -84,6 +84,7 @@ class Workbench:
     """The starting repositories and the uninterrupted references, built once and copied."""
 
     root: Path
+    topology: str = "lanes"
     mission: Mission = field(init=False)
     feedback: Path = field(init=False)
     wrapper_dir: Path = field(init=False)
@@ -103,9 +104,11 @@ class Workbench:
         """One mission, driven forward, with a copy taken where each command starts."""
         repo = make_repo(self.root / "build")
         ok_json(repo, "init")
-        made = ok_json(repo, "specify", "Checkout flow", "--topology", "lanes")
+        made = ok_json(repo, "specify", "Checkout flow", "--topology", self.topology)
         mid8, mission_dir = str(made["mid8"]), Path(str(made["feature_dir"]))
-        self.mission = Mission(mid8=mid8, directory=mission_dir.name)
+        self.mission = Mission(
+            mid8=mid8, directory=mission_dir.name, status_branch=made["coordination_branch"]
+        )
         ok_json(repo, "tasks", "--mission", mid8)
         (mission_dir / "tasks.md").write_text(TASKS_MD)  # three WPs, disjoint files
         self._snapshot(repo, "tasks-written")
@@ -166,11 +169,18 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
     return Workbench(tmp_path_factory.mktemp("reliability"))
 
 
+@pytest.fixture(scope="module")
+def coord_workbench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
+    """The same mission under ``lanes_with_coord``: status on the coordination branch."""
+    return Workbench(tmp_path_factory.mktemp("reliability-coord"), topology="lanes_with_coord")
+
+
 @pytest.fixture(autouse=True)
-def _no_process_left_behind(workbench: Workbench) -> Iterator[None]:
-    """After each test, no process runs in (or below) any of the workbench's directories."""
+def _no_process_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After each test, no process runs in (or below) the session's temporary directories."""
     yield
-    assert not processes_under(workbench.root), processes_under(workbench.root)
+    root = tmp_path_factory.getbasetemp()
+    assert not processes_under(root), processes_under(root)
 
 
 def tracebacks(*runs: Run) -> list[str]:
@@ -249,6 +259,20 @@ def test_a_killed_command_run_again_converges(
     workbench: Workbench, command: str, when: str
 ) -> None:
     """Every kill point, re-run without the wrapper, ends where an uninterrupted run ends."""
+    converges(workbench, command, when)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", WHEN)
+def test_a_killed_merge_with_a_coordination_branch_resumes(
+    coord_workbench: Workbench, when: str
+) -> None:
+    """The same for a merge whose status lives on the coordination branch."""
+    converges(coord_workbench, "merge", when)
+
+
+def converges(workbench: Workbench, command: str, when: str) -> None:
+    """Kill ``command`` at each git call in turn; each re-run must end as the reference."""
     reference = workbench.reference(command)
     failures: dict[int, list[str]] = {}
     for k in range(1, len(reference.calls) + 1):
@@ -274,7 +298,21 @@ def test_a_killed_command_run_again_converges(
 def test_abort_after_a_killed_merge_restores_the_repository(
     workbench: Workbench, when: str
 ) -> None:
-    """``merge --abort`` after a kill at any point gives back the repository from before.
+    """``merge --abort`` after a kill at any point gives back the repository from before."""
+    aborts(workbench, when)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", WHEN)
+def test_abort_after_a_killed_merge_with_a_coordination_branch(
+    coord_workbench: Workbench, when: str
+) -> None:
+    """The same when ``mark-done`` moved the coordination branch, which abort moves back."""
+    aborts(coord_workbench, when)
+
+
+def aborts(workbench: Workbench, when: str) -> None:
+    """Kill a merge at each git call in turn; each ``--abort`` must restore the start.
 
     When the kill left no merge state, abort has nothing to do (MERGE_STATE_NOT_FOUND,
     exit 3); the merge must then be either not started or finished.
