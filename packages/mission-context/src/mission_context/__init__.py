@@ -9,7 +9,7 @@ coord mission's coordination worktree under a cross-process lock, and
 
 from .__about__ import __version__
 from ._artifacts import PlacedArtifact, discard_uncommitted, place_artifact
-from ._commit import CommitResult, commit_to
+from ._commit import CommitResult, branch_tip, commit_to
 from ._context import (
     ArtifactPlacement,
     BranchRef,
@@ -81,6 +81,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "assign_mission_number",
+    "branch_tip",
     "checkout_of",
     "commit_to",
     "create_mission",

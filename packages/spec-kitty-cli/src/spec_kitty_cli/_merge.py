@@ -38,6 +38,7 @@ from mission_context import (
     StatusWrite,
     TargetCheckout,
     assign_mission_number,
+    branch_tip,
     checkout_of,
     commit_to,
     discard_uncommitted,
@@ -169,13 +170,6 @@ def _lane_order(ctx: MissionExecutionContext) -> list[str]:
     return order
 
 
-def _tip(git: Git, branch: str) -> str | None:
-    done = git.run(
-        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", ok_codes=(0, 1)
-    )
-    return done.stdout.strip() or None
-
-
 def _remote_copies(git: Git, branches: list[str]) -> dict[str, str]:
     """``{branch: remote ref}`` for the branches some remote has (``origin/kitty/...``)."""
     if not branches:
@@ -222,7 +216,7 @@ def _plan(ctx: MissionExecutionContext) -> tuple[list[str], list[LaneRecord]]:
                 code="MERGE_LANE_DIRTY",
                 next_step=f"commit (or discard) the changes in {worktree}, then merge",
             )
-        sha = _tip(git, branch)
+        sha = branch_tip(git, branch)
         if sha is None:
             lanes_of = [snapshot.work_packages.get(wp) for wp in plans[lane_id].wp_ids]
             if all(state is None or state.lane is Lane.CANCELED for state in lanes_of):
@@ -326,7 +320,7 @@ def _start(ctx: MissionExecutionContext) -> MergeState:
     steps, lanes = _plan(ctx)
     git = Git(ctx.workspace.primary_root)
     target = ctx.branch_ref.target_branch
-    start = _tip(git, target)
+    start = branch_tip(git, target)
     if start is None:
         raise ContextError(
             f"the target branch {target!r} does not exist",
@@ -344,7 +338,7 @@ def _start(ctx: MissionExecutionContext) -> MergeState:
         target_branch=target,
         start_sha=start,
         coordination_branch=coordination,
-        coordination_sha=_tip(git, coordination) if coordination else None,
+        coordination_sha=branch_tip(git, coordination) if coordination else None,
         checkout=str(path),
         temporary_checkout=holder is None,
         lanes=lanes,
@@ -445,7 +439,7 @@ def _run_steps(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool
         elif kind == "merge-coordination":
             branch = state.coordination_branch
             assert branch is not None
-            tip = _tip(git, branch)
+            tip = branch_tip(git, branch)
             if tip is None:
                 raise ContextError(
                     f"the coordination branch {branch!r} is gone",
@@ -465,7 +459,7 @@ def _run_steps(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool
         "mission": ctx.mission_dir_name,
         "target_branch": state.target_branch,
         "steps": state.steps,
-        "head": _tip(Git(ctx.workspace.primary_root), state.target_branch),
+        "head": branch_tip(Git(ctx.workspace.primary_root), state.target_branch),
         **outcome,
     }
     if as_json:
@@ -567,7 +561,7 @@ def _cleanup(ctx: MissionExecutionContext, state: MergeState, progress: Console)
     git = Git(ctx.workspace.primary_root)
     removed: list[str] = []
     for lane in state.lanes:
-        tip = _tip(git, lane.branch)
+        tip = branch_tip(git, lane.branch)
         if tip is not None and not _is_ancestor(git, tip, f"refs/heads/{state.target_branch}"):
             progress.print(
                 Text(f"kept {lane.branch}: it has commits the target does not", style="yellow")
@@ -620,13 +614,13 @@ def _abort(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool) ->
         _clear_stale_index_lock(git, state, progress)
         if _merge_head(git) is not None:
             git.run("merge", "--abort")
-    target_tip = _tip(primary, state.target_branch)
+    target_tip = branch_tip(primary, state.target_branch)
     if target_tip is not None and target_tip != state.start_sha:
         _refuse_foreign_commits(ctx, primary, state, state.start_sha, state.target_branch)
         reset_to = state.start_sha
     coordination_reset = None  # (branch, commit) when mark-done moved the coordination branch
     if state.coordination_branch is not None and state.coordination_sha is not None:
-        tip = _tip(primary, state.coordination_branch)
+        tip = branch_tip(primary, state.coordination_branch)
         if tip is not None and tip != state.coordination_sha:
             coordination_reset = (state.coordination_branch, state.coordination_sha)
             _refuse_foreign_commits(ctx, primary, state, *reversed(coordination_reset))
@@ -718,7 +712,7 @@ def _move_branch(ctx: MissionExecutionContext, branch: str, sha: str) -> None:
         Git(holder).run("reset", "--quiet", "--keep", sha)
         return
     git = Git(ctx.workspace.primary_root)
-    current = _tip(git, branch)
+    current = branch_tip(git, branch)
     if current is not None and current != sha:
         git.run("update-ref", f"refs/heads/{branch}", sha, current)
 
@@ -727,7 +721,7 @@ def _restore_lanes(ctx: MissionExecutionContext, git: Git, state: MergeState) ->
     """Recreate the lane branches (at their recorded tips) and worktrees a cleanup removed."""
     restored = []
     for lane in state.lanes:
-        if _tip(git, lane.branch) is None:
+        if branch_tip(git, lane.branch) is None:
             git.run("update-ref", f"refs/heads/{lane.branch}", lane.sha, _ZERO)
             restored.append(lane.branch)
         if lane.had_worktree and not is_checkout(Path(lane.worktree)):

@@ -20,6 +20,7 @@ from mission_context import (
     Git,
     MissionExecutionContext,
     StatusWrite,
+    branch_tip,
     init_repository,
     place_artifact,
 )
@@ -187,7 +188,7 @@ def run_finalize_tasks(cwd: Path, mission: str | None, *, as_json: bool) -> int:
                 next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill it in",
             ) from None
         wps = parse_tasks_md(text, source=str(tasks_md.relative_to(ctx.workspace.primary_root)))
-        base_commit = _branch_tip(ctx, ctx.branch_ref.target_branch)
+        base_commit = branch_tip(Git(ctx.workspace.primary_root), ctx.branch_ref.target_branch)
         now = isoformat(datetime.now(UTC))
         files = [_write_wp_file(ctx, wp, base_commit=base_commit, now=now) for wp in wps]
         lanes = compute_lanes(wps)
@@ -242,13 +243,6 @@ def run_finalize_tasks(cwd: Path, mission: str | None, *, as_json: bool) -> int:
         return 0
 
     return guarded(as_json, body)
-
-
-def _branch_tip(ctx: MissionExecutionContext, branch: str) -> str | None:
-    done = Git(ctx.workspace.primary_root).run(
-        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", ok_codes=(0, 1)
-    )
-    return done.stdout.strip() or None
 
 
 def _write_wp_file(

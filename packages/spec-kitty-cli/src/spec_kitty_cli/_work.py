@@ -12,7 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mission_context import ContextError, Git, LaneWorkspace, MissionExecutionContext, StatusWrite
+from mission_context import (
+    ContextError,
+    Git,
+    LaneWorkspace,
+    MissionExecutionContext,
+    StatusWrite,
+    branch_tip,
+)
 from mission_status import (
     Evidence,
     Lane,
@@ -163,10 +170,7 @@ def _merge_dependency_lanes(ctx: MissionExecutionContext, lane: LaneWorkspace) -
     git = Git(lane.path)
     for dependency in plan.depends_on_lanes if plan else ():
         branch = ctx.lane_branch(dependency)
-        exists = git.run(
-            "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", ok_codes=(0, 1)
-        )
-        if exists.returncode != 0:
+        if branch_tip(git, branch) is None:
             continue
         merged = git.run(
             "merge-base", "--is-ancestor", f"refs/heads/{branch}", "HEAD", ok_codes=(0, 1)
