@@ -91,9 +91,9 @@ def test_version_and_help_import_no_mission_package() -> None:
         assert not loaded & set(MISSION_PACKAGES), (argv, loaded & set(MISSION_PACKAGES))
 
 
-def test_running_board_does_import_mission_status() -> None:
+def test_running_a_mission_command_does_import_mission_status() -> None:
     # The other half of the laziness test: the probe sees a lazily imported package.
-    assert "mission_status" in _modules_loaded_by(["board", "/nonexistent/mission", "--json"])
+    assert "mission_status" in _modules_loaded_by(["context", "--mission", "nope", "--json"])
 
 
 def test_python_dash_m_runs_the_same_app() -> None:

@@ -1,10 +1,16 @@
-"""``spec-kitty board`` against real mission directories: table, JSON, errors, exit codes."""
+"""The board of ``spec-kitty status --mission`` against real missions: table, JSON, errors.
+
+The missions are written straight through ``MissionStatus`` into a git repository (no
+``specify``), so each test controls every event of the log.
+"""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -29,11 +35,34 @@ WALKS: dict[str, list[str]] = {
 }
 
 
+_IDS = iter(f"01KTPK{n:02d}Q3N6Y2W8R4V7B9C0DE" for n in range(10, 99))
+
+
+def new_mission(root: Path, name: str) -> Path:
+    """``root/kitty-specs/<name>`` with a meta.json, in a git repository on ``main``."""
+    if not (root / ".git").exists():
+        subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    path = root / "kitty-specs" / name
+    path.mkdir(parents=True)
+    meta = {"mission_id": next(_IDS), "mission_slug": name, "target_branch": "main"}
+    (path / "meta.json").write_text(json.dumps(meta))
+    return path
+
+
+def board(mission: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    """``spec-kitty status --mission <dir> ARGS``, run in the mission's repository."""
+    return runner.invoke(app, ["status", "--mission", mission.name, *args], env=env)
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the command resolves the mission from where it runs
+
+
 @pytest.fixture
 def mission_dir(tmp_path: Path) -> Path:
     """``kitty-specs/007-board-demo`` with WP01..WP05 spread over five lanes."""
-    path = tmp_path / "kitty-specs" / "007-board-demo"
-    path.mkdir(parents=True)
+    path = new_mission(tmp_path, "007-board-demo")
     status = MissionStatus.open(path, clock=lambda: FIXED_AT)
     for wp_id, lanes in WALKS.items():
         for lane in lanes:
@@ -65,7 +94,7 @@ def _columns(table_text: str) -> dict[str, list[str]]:
 def test_table_has_one_column_per_display_lane_with_each_wp_under_its_lane(
     mission_dir: Path,
 ) -> None:
-    result = runner.invoke(app, ["board", str(mission_dir)], env=WIDE)
+    result = board(mission_dir, env=WIDE)
 
     assert result.exit_code == 0, result.output
     assert "007-board-demo" in result.stdout
@@ -85,7 +114,7 @@ def test_table_has_one_column_per_display_lane_with_each_wp_under_its_lane(
 
 
 def test_table_is_followed_by_progress(mission_dir: Path) -> None:
-    result = runner.invoke(app, ["board", str(mission_dir)], env=WIDE)
+    result = board(mission_dir, env=WIDE)
 
     # weights: planned 0 + claimed .05 + for_review .6 + done 1 + blocked 0 = 1.65 over 5 WPs
     last = result.stdout.rstrip("\n").splitlines()[-1]
@@ -93,20 +122,19 @@ def test_table_is_followed_by_progress(mission_dir: Path) -> None:
 
 
 def test_several_wps_in_one_lane_share_its_column(tmp_path: Path) -> None:
-    mission = tmp_path / "001-many"
-    mission.mkdir()
+    mission = new_mission(tmp_path, "001-many")
     status = MissionStatus.open(mission)
     for wp_id in ("WP03", "WP01", "WP02"):
         status.transition(wp_id, "planned", actor="a")
 
-    result = runner.invoke(app, ["board", str(mission)], env=WIDE)
+    result = board(mission, env=WIDE)
 
     assert result.exit_code == 0, result.output
     assert _columns(result.stdout)["planned"] == ["WP01", "WP02", "WP03"]
 
 
 def test_json_is_exactly_one_document(mission_dir: Path) -> None:
-    result = runner.invoke(app, ["board", str(mission_dir), "--json"])
+    result = board(mission_dir, "--json")
 
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
@@ -114,6 +142,7 @@ def test_json_is_exactly_one_document(mission_dir: Path) -> None:
     final_lane = {wp_id: lanes[-1] for wp_id, lanes in WALKS.items()}
     assert document == {
         "mission_slug": "007-board-demo",
+        "mission_id": document["mission_id"],
         "summary": {
             "planned": 1,
             "claimed": 1,
@@ -139,16 +168,15 @@ def test_json_is_exactly_one_document(mission_dir: Path) -> None:
 
 
 def test_json_summary_follows_board_lane_order(mission_dir: Path) -> None:
-    result = runner.invoke(app, ["board", str(mission_dir), "--json"])
+    result = board(mission_dir, "--json")
 
     assert list(json.loads(result.stdout)["summary"]) == [lane.value for lane in DISPLAY_LANES]
 
 
 def test_empty_mission_is_named_by_its_directory(tmp_path: Path) -> None:
-    mission = tmp_path / "002-fresh"
-    mission.mkdir()
+    mission = new_mission(tmp_path, "002-fresh")
 
-    result = runner.invoke(app, ["board", str(mission), "--json"])
+    result = board(mission, "--json")
 
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
@@ -162,36 +190,41 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+def _missing(tmp_path: Path) -> Path:
+    new_mission(tmp_path, "001-present")  # a repository with missions, but not this one
+    return tmp_path / "kitty-specs" / "nope"
+
+
 @pytest.mark.parametrize("extra", [[], ["--json"]], ids=["table", "json"])
 def test_board_writes_nothing(mission_dir: Path, extra: list[str]) -> None:
     before = _tree(mission_dir.parent)
 
-    result = runner.invoke(app, ["board", str(mission_dir), *extra], env=WIDE)
+    result = board(mission_dir, *extra, env=WIDE)
 
     assert result.exit_code == 0, result.output
     assert _tree(mission_dir.parent) == before
 
 
 def test_missing_directory_is_one_error_line_and_exit_3(tmp_path: Path) -> None:
-    missing = tmp_path / "nope"
+    missing = _missing(tmp_path)
 
-    result = runner.invoke(app, ["board", str(missing)])
+    result = board(missing)
 
     assert result.exit_code == 3
     assert result.stdout == ""
-    assert result.stderr == (
-        f"error[MISSION_DIR_NOT_FOUND]: mission directory not found: {missing} "
-        "(next: pass an existing kitty-specs/<mission> directory)\n"
-    )
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error[MISSION_NOT_FOUND]: no mission matches 'nope'")
+    assert "001-present" in result.stderr  # the missions there are
+    assert "(next: " in result.stderr
 
 
 def test_missing_directory_with_json_is_an_error_document_and_exit_3(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["board", str(tmp_path / "nope"), "--json"])
+    result = board(_missing(tmp_path), "--json")
 
     assert result.exit_code == 3
     assert result.stderr == ""
     error = json.loads(result.stdout)["error"]
-    assert error["code"] == "MISSION_DIR_NOT_FOUND"
+    assert error["code"] == "MISSION_NOT_FOUND"
     assert set(error) == {"code", "message", "next_step"}
     assert error["next_step"]
 
@@ -204,7 +237,7 @@ def _corrupt(mission_dir: Path) -> None:
 def test_corrupt_log_is_an_error_line_and_exit_1(mission_dir: Path) -> None:
     _corrupt(mission_dir)
 
-    result = runner.invoke(app, ["board", str(mission_dir)])
+    result = board(mission_dir)
 
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -218,26 +251,25 @@ def test_corrupt_log_is_an_error_line_and_exit_1(mission_dir: Path) -> None:
 def test_corrupt_log_with_json_is_an_error_document_and_exit_1(mission_dir: Path) -> None:
     _corrupt(mission_dir)
 
-    result = runner.invoke(app, ["board", str(mission_dir), "--json"])
+    result = board(mission_dir, "--json")
 
     assert result.exit_code == 1
     assert json.loads(result.stdout)["error"]["code"].startswith("EVENT_LOG_INVALID")
 
 
 def test_missing_argument_is_a_usage_error() -> None:
-    result = runner.invoke(app, ["board"])
+    result = runner.invoke(app, ["status", "--mission"])
 
     assert result.exit_code == 2
 
 
 def test_wp_outside_the_display_lanes_is_named_not_dropped(tmp_path: Path) -> None:
-    mission = tmp_path / "003-notes"
-    mission.mkdir()
+    mission = new_mission(tmp_path, "003-notes")
     status = MissionStatus.open(mission)
     status.transition("WP01", "planned", actor="a")
     status.annotate("WP09", actor="a", note="only a note so far")  # never seeded: uninitialized
 
-    result = runner.invoke(app, ["board", str(mission)], env=WIDE)
+    result = board(mission, env=WIDE)
 
     assert result.exit_code == 0, result.output
     columns = _columns(result.stdout)
@@ -250,7 +282,7 @@ def test_wp_outside_the_display_lanes_is_named_not_dropped(tmp_path: Path) -> No
 def test_narrow_terminal_gets_one_row_per_lane_with_full_names(
     mission_dir: Path, columns: str
 ) -> None:
-    result = runner.invoke(app, ["board", str(mission_dir)], env={"COLUMNS": columns})
+    result = board(mission_dir, env={"COLUMNS": columns})
     assert result.exit_code == 0, result.output
     assert "…" not in result.output
     rows = {

@@ -1,36 +1,41 @@
-"""``spec-kitty board``: the lanes of one mission, as a table or one JSON document."""
+"""The board of a mission: the one document ``status --json`` prints and the dashboard serves,
+and the table people see."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mission_status import (
-    DISPLAY_LANES,
-    MissionStatus,
-    MissionStatusError,
-    Progress,
-    StatusSnapshot,
-)
+from mission_status import DISPLAY_LANES, Progress, StatusSnapshot, progress
 
-from ._output import emit_json, report_error
+if TYPE_CHECKING:
+    from mission_context import MissionExecutionContext
 
 
-def run_board(mission_dir: Path, *, as_json: bool) -> int:
-    """Print the board of ``mission_dir``; return the exit code (0, or the error's code)."""
-    try:
-        status = MissionStatus.open(mission_dir)
-        snapshot = status.snapshot()
-        figures = status.progress()
-    except MissionStatusError as err:
-        return report_error(err, as_json=as_json)
-    # An empty log reduces to an empty slug; the directory still names the mission.
-    slug = snapshot.mission_slug or mission_dir.resolve().name
-    if as_json:
-        emit_json(board_document(slug, snapshot, figures))
-    else:
-        print_board(slug, snapshot, figures)
-    return 0
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A mission's board: the reduced status, its progress, the WP titles, and the document."""
+
+    slug: str
+    snapshot: StatusSnapshot
+    figures: Progress
+    titles: dict[str, str]
+    document: dict[str, Any]
+
+
+def board_of(ctx: MissionExecutionContext) -> Board:
+    """The board of ``ctx``'s mission, read through its status (the status branch's log)."""
+    snapshot = ctx.status().snapshot()
+    figures = progress(snapshot)
+    titles = wp_titles(ctx.prompt_source.prompt_source_dir)
+    slug = ctx.identity.mission_slug
+    document = {
+        "mission_slug": slug,
+        "mission_id": ctx.identity.mission_id,
+        **board_document(slug, snapshot, figures, titles),
+    }
+    return Board(slug, snapshot, figures, titles, document)
 
 
 def wp_titles(tasks_dir: Path) -> dict[str, str]:
@@ -80,18 +85,14 @@ def board_document(
     }
 
 
-def print_board(
-    slug: str,
-    snapshot: StatusSnapshot,
-    figures: Progress,
-    titles: dict[str, str] | None = None,
-) -> None:
+def print_board(board: Board) -> None:
+    """The board as a table (one column per lane, or one row per lane when narrow)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     console = Console(highlight=False)
-    titles = titles or {}
+    slug, snapshot, figures, titles = board.slug, board.snapshot, board.figures, board.titles
     by_lane: dict[str, list[str]] = {lane.value: [] for lane in DISPLAY_LANES}
     off_board: list[str] = []
     for wp_id, state in sorted(snapshot.work_packages.items()):

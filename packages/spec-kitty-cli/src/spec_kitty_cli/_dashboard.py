@@ -13,6 +13,7 @@ whose titles the board shows: a poll that finds the same identity costs a few ``
 never a re-reduce. ``GET /api/missions/{m}/version`` exposes that key, so the page fetches the
 board only when it changed.
 
+This module is the server (the command, ``spec-kitty dashboard``, is ``commands/dashboard.py``).
 One dashboard per repository: the scope's endpoint is the primary checkout, and the process is
 started, reused, stopped and reaped by the generic service mechanism of ``sync_daemon``
 (``ensure_running`` / ``stop`` / ``status`` / ``reap`` / ``serve``); the argv carries the
@@ -29,7 +30,6 @@ import getpass
 import hashlib
 import os
 import re
-import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -38,11 +38,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from mission_context import ContextError, MissionExecutionContext
+from mission_context import MissionExecutionContext
 from mission_status import MissionStatusError
-
-from ._output import emit_json, exit_code_for
-from ._runtime import check_action, guarded, repository_root, say, service_failure
+from spec_kitty_cli._board import board_of
+from spec_kitty_cli._output import exit_code_for
 
 if TYPE_CHECKING:
     from sync_daemon import Reply, Route, Scope, ServiceSpec
@@ -52,7 +51,7 @@ SERVICE = "dashboard"
 PROTOCOL = 1
 #: Exit status of the daemon when its port is taken (the CLI turns it into an error code).
 _PORT_IN_USE_EXIT = 98
-_PORT_IN_USE_MARK = "DASHBOARD_PORT_IN_USE"
+PORT_IN_USE_MARK = "DASHBOARD_PORT_IN_USE"
 
 #: The planning artifacts the API serves, by exact name; nothing else is ever opened.
 ARTIFACTS: tuple[str, ...] = (
@@ -136,7 +135,7 @@ class BoardCache:
             cached = self._boards.get(slot)
         if cached is not None and cached.key == key:
             return cached
-        made = _Board(key, _version(key), _board_document(ctx))
+        made = _Board(key, _version(key), board_of(ctx).document)
         with self._lock:
             self.reduces += 1
             self._boards[slot] = made
@@ -149,21 +148,6 @@ class BoardCache:
 
 def _version(key: tuple[Any, ...]) -> str:
     return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:16]
-
-
-def _board_document(ctx: MissionExecutionContext) -> dict[str, Any]:
-    """Exactly what ``spec-kitty status --mission M --json`` prints, from a pure read."""
-    from mission_status import progress
-
-    from ._board import board_document, wp_titles
-
-    snapshot = ctx.status().snapshot()
-    titles = wp_titles(ctx.prompt_source.prompt_source_dir)
-    return {
-        "mission_slug": ctx.identity.mission_slug,
-        "mission_id": ctx.identity.mission_id,
-        **board_document(ctx.identity.mission_slug, snapshot, progress(snapshot), titles),
-    }
 
 
 class Dashboard:
@@ -398,12 +382,12 @@ def main(argv: Sequence[str]) -> int:
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
-        print(f"{_PORT_IN_USE_MARK}: port {args.port} is in use", file=sys.stderr, flush=True)
+        print(f"{PORT_IN_USE_MARK}: port {args.port} is in use", file=sys.stderr, flush=True)
         return _PORT_IN_USE_EXIT
     return 0
 
 
-# =============================================================================== CLI side
+# The process: its scope (one per repository and user) and its command line.
 
 
 def dashboard_scope(root: Path) -> Scope:
@@ -423,117 +407,6 @@ def dashboard_spec(scope: Scope, *, port: int = 0, idle_seconds: float = 0.0) ->
     extra = ("--port", str(port), "--idle-seconds", str(idle_seconds))
     argv = daemon_command(launcher, SERVICE, scope, *extra)
     return ServiceSpec(name=SERVICE, scope=scope, argv=argv, version=__version__, protocol=PROTOCOL)
-
-
-def _url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/"
-
-
-def _port_in_use(port: int, detail: str = "") -> ContextError:
-    return ContextError(
-        f"port {port} on 127.0.0.1 is already in use{detail}",
-        code=_PORT_IN_USE_MARK,
-        next_step="choose another port with --port N, or --port 0 for a free one",
-    )
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def run_dashboard(cwd: Path, action: str, *, port: int, open_browser: bool, as_json: bool) -> int:
-    """start / stop / status of this repository's dashboard."""
-
-    def body() -> int:
-        from sync_daemon import ServiceError
-
-        try:
-            return _run(cwd, action, port=port, open_browser=open_browser, as_json=as_json)
-        except ServiceError as err:
-            if _PORT_IN_USE_MARK in err.message:
-                raise _port_in_use(port) from None
-            raise service_failure(err, "spec-kitty dashboard status") from None
-
-    return guarded(as_json, body)
-
-
-def _run(cwd: Path, action: str, *, port: int, open_browser: bool, as_json: bool) -> int:
-    check_action("dashboard", action, ("start", "stop", "status"))
-    if not 0 <= port <= 65535:
-        raise ContextError(
-            f"--port {port} is not a TCP port",
-            code="INVALID_ARGUMENTS",
-            next_step="pass --port 0 (a free port) or a port between 1 and 65535",
-        )
-    from sync_daemon import status, stop
-
-    root = repository_root(cwd)
-    spec = dashboard_spec(dashboard_scope(root), port=port)
-    if action == "start":
-        document, message = _start(spec, root, port)
-        if open_browser:
-            import webbrowser
-
-            webbrowser.open(document["url"])
-    elif action == "stop":
-        stopped = stop(spec)
-        document = {"stopped": stopped, "repository": str(root)}
-        message = "dashboard stopped" if stopped else "no dashboard was running"
-    else:
-        state = status(spec)
-        record = state.get("record") or {}
-        health = state.get("health") or {}
-        running = bool(state.get("alive")) and bool(health)
-        document = {
-            "running": running,
-            "url": _url(record["port"]) if running else None,
-            "port": record.get("port") if running else None,
-            "pid": record.get("pid") if running else None,
-            "uptime_seconds": health.get("uptime_seconds"),
-            "repository": str(root),
-        }
-        message = (
-            f"dashboard {document['pid']} at {document['url']}"
-            if running
-            else "no dashboard running (start one with `spec-kitty dashboard start`)"
-        )
-    if as_json:
-        emit_json(document)
-    else:
-        say(message)
-    return 0
-
-
-def _start(spec: ServiceSpec, root: Path, port: int) -> tuple[dict[str, Any], str]:
-    from sync_daemon import ensure_running, status
-
-    before = status(spec)
-    running_pid = (before.get("record") or {}).get("pid") if before.get("health") else None
-    if running_pid is None and port and not _port_free(port):
-        raise _port_in_use(port)
-    record = ensure_running(spec)
-    reused = record.pid == running_pid
-    document: dict[str, Any] = {
-        "url": _url(record.port),
-        "port": record.port,
-        "pid": record.pid,
-        "reused": reused,
-        "repository": str(root),
-    }
-    message = f"dashboard {record.pid} at {_url(record.port)}" + (" (already running)" * reused)
-    if port and record.port != port:
-        note = (
-            f"a dashboard already runs on port {record.port} (asked for {port}); reusing it: "
-            "`spec-kitty dashboard stop` first to move it"
-        )
-        document["note"] = note
-        message += f"\n{note}"
-    return document, message
 
 
 if __name__ == "__main__":

@@ -2,10 +2,10 @@
 
 ``status`` is what agents poll, so its start-up is most of its cost (the board
 itself takes ~3 ms). A command line made only of ``status``, ``--mission/-m X``
-(or ``--mission=X``) and ``--json`` runs ``run_status`` directly, without
+(or ``--mission=X``) and ``--json`` runs ``commands.status`` directly, without
 importing typer or rich; anything else (``--help``, another option, a typo) goes
 to the typer application, which parses, documents and rejects as usual. Both
-paths call the same ``run_status``, so they print the same bytes.
+paths run the same ``commands.status``, so they print the same bytes.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     plain = fast_status(args)
     if plain is not None:
-        from ._missions import run_status
+        from ._output import run
+        from .commands.status import status
 
         mission, as_json = plain
-        sys.exit(run_status(Path.cwd(), mission, as_json=as_json))
+        sys.exit(run(as_json, lambda: status(Path.cwd(), mission)))
     from .app import main as full
 
     full(args)

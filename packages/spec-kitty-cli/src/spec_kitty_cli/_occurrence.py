@@ -1,4 +1,4 @@
-"""The occurrence-map gate of bulk-edit missions, and ``spec-kitty occurrence-map``.
+"""The occurrence-map gate of bulk-edit missions (the command is ``commands/occurrence_map.py``).
 
 A mission whose primary ``meta.json`` says ``change_mode: bulk_edit`` must carry an
 admissible ``occurrence_map.yaml`` in its primary mission directory before
@@ -14,9 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mission_context import ContextError, Git, MissionExecutionContext
-
-from ._output import emit_json
-from ._runtime import check_action, guarded, resolve, say
 
 if TYPE_CHECKING:
     from occurrence_map import DiffReport
@@ -75,7 +72,7 @@ def lane_changes(ctx: MissionExecutionContext, wp_id: str) -> tuple[str, str, li
         head = f"refs/heads/{ctx.lane_branch(ctx.lane)}"
         base = git.out("merge-base", target, head)
     else:
-        from ._work import wp_front_matter
+        from spec_kitty_cli._work_packages import wp_front_matter
 
         head = target
         base = str(wp_front_matter(ctx, wp_id).get("base_commit") or "")
@@ -117,7 +114,7 @@ def review_gate(ctx: MissionExecutionContext, wp_id: str) -> None:
     )
 
 
-def _entries(report: DiffReport) -> list[dict[str, Any]]:
+def entries(report: DiffReport) -> list[dict[str, Any]]:
     return [
         {
             "path": entry.path,
@@ -150,136 +147,3 @@ def print_report(report: DiffReport) -> None:
             style=style,
         )
     Console(stderr=True, highlight=False).print(table)
-
-
-# -- the command ----------------------------------------------------------------------------
-
-
-def run_occurrence_map(
-    cwd: Path,
-    action: str,
-    wp: str | None,
-    mission: str | None,
-    *,
-    term: str | None,
-    replacement: str | None,
-    strict: bool,
-    as_json: bool,
-) -> int:
-    """validate / check / init."""
-
-    def body() -> int:
-        from occurrence_map import OccurrenceMapError
-
-        check_action("occurrence-map", action, ("validate", "check", "init"))
-        try:
-            if action == "init":
-                ctx = resolve(cwd, "occurrence-map", mission)
-                return _init(ctx, term, replacement, as_json)
-            if action == "validate":
-                return _validate(resolve(cwd, "occurrence-map", mission), as_json)
-            return _check(cwd, wp, mission, strict=strict, as_json=as_json)
-        except OccurrenceMapError as err:
-            code = f"OCCURRENCE_MAP_{err.code.upper()}"  # the CLI's code style
-            raise ContextError(err.message, code=code, next_step=err.next_step) from None
-
-    return guarded(as_json, body)
-
-
-def _check(cwd: Path, wp: str | None, mission: str | None, *, strict: bool, as_json: bool) -> int:
-    if wp is None:
-        raise ContextError(
-            "check needs a work package",
-            code="WORK_PACKAGE_UNRESOLVED",
-            next_step="spec-kitty occurrence-map check WP01 --mission <handle>",
-        )
-    ctx = resolve(cwd, "review", mission, wp.strip().upper())
-    require_admissible_map(ctx, "occurrence-map check")
-    report, base, head = check_wp(ctx, ctx.wp or wp)
-    findings: list[dict[str, str]] = []
-    if ctx.lane is not None and ctx.topology.uses_lanes and ctx.lane_worktree(ctx.lane).is_dir():
-        from occurrence_map import check_moves, load
-
-        moves = check_moves(load(map_path(ctx)), ctx.lane_worktree(ctx.lane), strict=strict)
-        findings = [{"severity": f.severity, "code": f.code, "message": f.message} for f in moves]
-    errors = [f for f in findings if f["severity"] == "error"]
-    document = {
-        "mission": ctx.mission_dir_name,
-        "wp_id": ctx.wp,
-        "base": base,
-        "head": head,
-        "ok": report.ok and not errors,
-        "files": _entries(report),
-        "moves": findings,
-    }
-    if as_json:
-        emit_json(document)
-    else:
-        print_report(report)
-        for finding in findings:
-            say(f"{finding['severity']}[{finding['code']}]: {finding['message']}")
-        say("allowed" if document["ok"] else "blocked")
-    return 0 if document["ok"] else 1
-
-
-def _validate(ctx: MissionExecutionContext, as_json: bool) -> int:
-    from occurrence_map import validate_file
-
-    path = map_path(ctx)
-    if not path.is_file():
-        raise ContextError(
-            f"{ctx.mission_dir_name} has no {MAP_NAME}",
-            code="OCCURRENCE_MAP_NOT_FOUND",
-            next_step=f"spec-kitty occurrence-map init --mission {ctx.identity.mid8} "
-            "--term OLD --replacement NEW",
-        )
-    report = validate_file(path)
-    document = {
-        "mission": ctx.mission_dir_name,
-        "path": str(path),
-        "bulk_edit": is_bulk_edit(ctx),
-        "valid": report.valid,
-        "errors": report.errors,
-        "warnings": report.warnings,
-        "admissible": report.admissible,
-        "admissibility_errors": report.admissibility_errors,
-    }
-    if as_json:
-        emit_json(document)
-    else:
-        for error in report.errors:
-            say(f"error: {error}")
-        for problem in report.admissibility_errors:
-            say(f"not admissible: {problem}")
-        for warning in report.warnings:
-            say(f"warning: {warning}")
-        verdict = "valid and admissible" if report.valid and report.admissible else "blocked"
-        say(f"{path}: {verdict}")
-    return 0 if report.valid and report.admissible else 1
-
-
-def _init(
-    ctx: MissionExecutionContext, term: str | None, replacement: str | None, as_json: bool
-) -> int:
-    from occurrence_map import starter_map
-
-    if not term or not replacement:
-        raise ContextError(
-            "init needs --term and --replacement",
-            code="INVALID_ARGUMENTS",
-            next_step="spec-kitty occurrence-map init --mission <handle> --term OLD "
-            "--replacement NEW",
-        )
-    path = map_path(ctx)
-    if path.exists():
-        raise ContextError(
-            f"{path} already exists",
-            code="OCCURRENCE_MAP_EXISTS",
-            next_step="edit it, or remove it first to start over",
-        )
-    path.write_text(starter_map(term, replacement), encoding="utf-8")
-    if as_json:
-        emit_json({"mission": ctx.mission_dir_name, "path": str(path), "created": True})
-    else:
-        say(f"Wrote {path}: review every category's action, then validate it.")
-    return 0

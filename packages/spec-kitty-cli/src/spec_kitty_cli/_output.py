@@ -1,9 +1,15 @@
-"""How commands report: JSON documents for agents, one error line for people, exit codes."""
+"""How commands report: JSON documents for agents, lines for people, errors, exit codes.
+
+A command is a function that returns a :class:`Report` (or raises one of our structured
+errors); :func:`run` is the one place that renders either, for people or with ``--json``.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 #: A refused or failed operation.
@@ -77,3 +83,45 @@ def report_error(err: StructuredError, *, as_json: bool) -> int:
         line = f"error[{err.code}]: {err.message} (next: {err.next_step})"
         sys.stderr.write(" ".join(line.splitlines()) + "\n")
     return exit_code_for(err)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a command found or did.
+
+    ``document`` is what ``--json`` prints. People get ``lines`` (plain text, one per
+    line), or whatever ``show`` prints when the answer is a table. ``exit_code`` is 0
+    unless the answer itself is a refusal (``accept`` not ready, ``doctor`` errors).
+    """
+
+    document: Any
+    lines: Sequence[str] = ()
+    show: Callable[[], None] | None = None
+    exit_code: int = 0
+
+
+def run(as_json: bool, command: Callable[[], Report]) -> int:
+    """Run ``command``; print its report, or its structured error; return the exit code."""
+    from mission_status import MissionStatusError
+
+    try:
+        report = command()
+    except MissionStatusError as err:
+        return report_error(err, as_json=as_json)
+    if as_json:
+        emit_json(report.document)
+    elif report.show is not None:
+        report.show()
+    elif report.lines:
+        say(*report.lines)
+    return report.exit_code
+
+
+def say(*lines: str) -> None:
+    """Print plain lines for people (no markup interpretation, long paths never split)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    out = Console(highlight=False, soft_wrap=True)
+    for line in lines:
+        out.print(Text(line))

@@ -9,7 +9,7 @@ behind it and the committed view always matches the committed log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,18 +23,8 @@ from mission_context import (
 )
 from mission_status import MissionStatusError
 
-from ._output import report_error
-
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-def guarded(as_json: bool, body: Callable[[], int]) -> int:
-    """Run ``body``; render our structured errors instead of a traceback."""
-    try:
-        return body()
-    except MissionStatusError as err:
-        return report_error(err, as_json=as_json)
 
 
 def console() -> Console:
@@ -42,15 +32,6 @@ def console() -> Console:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
-
-
-def say(*lines: str) -> None:
-    """Print plain lines (no markup interpretation) for people."""
-    from rich.text import Text
-
-    out = console()
-    for line in lines:
-        out.print(Text(line))
 
 
 def warn(message: str) -> None:

@@ -1,4 +1,5 @@
-"""``spec-kitty sync start|stop|status|now`` and the queueing of transitions for sync.
+"""Sync's settings, its service, and the queueing of transitions for sync (the command is
+``commands/sync.py``).
 
 Sync is off unless ``.kittify/config.yaml`` says ``sync: {enabled: true}``. When it
 is on, every command that writes status appends the mission's transitions to the
@@ -19,9 +20,7 @@ from typing import Any
 
 from mission_context import ContextError, MissionExecutionContext
 from mission_status import StatusEvent
-
-from ._output import emit_json
-from ._runtime import check_action, guarded, repository_root, say, service_failure, warn
+from spec_kitty_cli._runtime import warn
 
 CONFIG_PATH = (".kittify", "config.yaml")
 
@@ -86,7 +85,7 @@ def _scope(settings: SyncSettings) -> Any:
     )
 
 
-def _spec(settings: SyncSettings) -> Any:
+def service_spec(settings: SyncSettings) -> Any:
     from sync_daemon import sync_spec
 
     return sync_spec(
@@ -116,93 +115,3 @@ def queue_events(ctx: MissionExecutionContext, load: Callable[[], list[StatusEve
             request(owner.record, "POST", "/flush", timeout=2.0)
         except OSError as exc:  # queued durably; the daemon or `sync now` delivers later
             warn(f"queued for sync, but the daemon did not answer ({exc})")
-
-
-# -- the command ----------------------------------------------------------------------------
-
-
-def run_sync(cwd: Path, action: str, *, as_json: bool) -> int:
-    """start / stop / status / now."""
-
-    def body() -> int:
-        from sync_daemon import ServiceError
-
-        check_action("sync", action, ("start", "stop", "status", "now"))
-        try:
-            return _run(cwd, action, as_json=as_json)
-        except ServiceError as err:  # the daemon package's own structured error
-            raise service_failure(err, "spec-kitty sync status") from None
-
-    return guarded(as_json, body)
-
-
-def _run(cwd: Path, action: str, *, as_json: bool) -> int:
-    from sync_daemon import Outbox, ensure_running, outbox_dir, status, stop
-
-    settings = read_settings(repository_root(cwd))
-    spec = _spec(settings)
-    if action == "start":
-        record = ensure_running(spec)
-        document: dict[str, Any] = {
-            "pid": record.pid,
-            "port": record.port,
-            "scope_id": spec.scope.scope_id,
-            "version": record.version,
-            "enabled_in_config": settings.enabled,
-        }
-        message = f"sync daemon {record.pid} on 127.0.0.1:{record.port}"
-    elif action == "stop":
-        stopped = stop(spec)
-        document = {"stopped": stopped, "scope_id": spec.scope.scope_id}
-        message = "sync daemon stopped" if stopped else "no sync daemon was running"
-    elif action == "status":
-        document = _status_document(status(spec), Outbox(outbox_dir(spec.scope)))
-        message = _describe_status(document)
-    else:  # now: deliver here, without the daemon
-        from sync_daemon import sink_config, sink_from_config
-
-        outbox = Outbox(outbox_dir(spec.scope))
-        sink = sink_from_config(
-            sink_config(settings.sink, settings.url),
-            state_dir=spec.scope.service_dir("sync"),
-        )
-        report = outbox.deliver(sink)
-        document = {
-            "delivered": report.delivered,
-            "failed": report.failed,
-            "error": report.error,
-            "queue_depth": outbox.depth(),
-        }
-        message = f"delivered {report.delivered}; {outbox.depth()} still queued" + (
-            f" (last error: {report.error})" if report.error else ""
-        )
-    if as_json:
-        emit_json(document)
-    else:
-        say(message)
-    return 0
-
-
-def _status_document(state: dict[str, Any], outbox: Any) -> dict[str, Any]:
-    health = state.get("health") or {}
-    stats = outbox.stats()
-    return {
-        "running": bool(state.get("alive")),
-        "pid": health.get("pid"),
-        "port": (state.get("record") or {}).get("port"),
-        "uptime_seconds": health.get("uptime_seconds"),
-        "queue_depth": stats["pending"],
-        "last_delivery_at": stats["last_delivery_at"],
-        "last_error": stats["last_error"],
-    }
-
-
-def _describe_status(document: dict[str, Any]) -> str:
-    head = (
-        f"sync daemon {document['pid']} on port {document['port']}, "
-        f"up {document['uptime_seconds']:.0f}s"
-        if document["running"]
-        else "no sync daemon running"
-    )
-    last = document["last_delivery_at"] or "never"
-    return f"{head}; {document['queue_depth']} queued; last delivery: {last}"

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from .__about__ import __version__
+from ._output import run
 
 app = typer.Typer(
     name="spec-kitty",
@@ -76,9 +77,9 @@ def init(
 
     Example: spec-kitty init my-project
     """
-    from ._planning import run_init
+    from .commands.init import init as command
 
-    raise typer.Exit(run_init(path, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(path)))
 
 
 @app.command("specify", short_help="Create a mission (meta.json, spec.md).")
@@ -108,16 +109,18 @@ def specify(
 
     Example: spec-kitty specify "Checkout flow" --topology coord --json
     """
-    from ._missions import run_specify
+    from .commands.specify import specify as command
 
     raise typer.Exit(
-        run_specify(
-            Path.cwd(),
-            name,
-            topology=topology,
-            target_branch=target_branch,
-            mission_type=mission_type,
-            as_json=as_json,
+        run(
+            as_json,
+            lambda: command(
+                Path.cwd(),
+                name,
+                topology=topology,
+                target_branch=target_branch,
+                mission_type=mission_type,
+            ),
         )
     )
 
@@ -128,9 +131,9 @@ def plan(mission: MissionOption = None, as_json: JsonOption = False) -> None:
 
     Example: spec-kitty plan --mission 01KTPKST
     """
-    from ._planning import run_scaffold
+    from .commands.plan import plan as command
 
-    raise typer.Exit(run_scaffold(Path.cwd(), mission, "plan", as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("tasks", short_help="Scaffold and commit tasks.md.")
@@ -139,9 +142,9 @@ def tasks(mission: MissionOption = None, as_json: JsonOption = False) -> None:
 
     Example: spec-kitty tasks --mission 01KTPKST
     """
-    from ._planning import run_scaffold
+    from .commands.tasks import tasks as command
 
-    raise typer.Exit(run_scaffold(Path.cwd(), mission, "tasks", as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("finalize-tasks", short_help="tasks.md -> WP files, lanes, seeded WPs.")
@@ -150,9 +153,9 @@ def finalize_tasks(mission: MissionOption = None, as_json: JsonOption = False) -
 
     Example: spec-kitty finalize-tasks --mission 01KTPKST --json
     """
-    from ._planning import run_finalize_tasks
+    from .commands.finalize_tasks import finalize_tasks as command
 
-    raise typer.Exit(run_finalize_tasks(Path.cwd(), mission, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("record-analysis", short_help="Record the analysis report.")
@@ -167,9 +170,9 @@ def record_analysis(
 
     Example: spec-kitty record-analysis --mission 01KTPKST --input-file report.md
     """
-    from ._planning import run_record_analysis
+    from .commands.record_analysis import record_analysis as command
 
-    raise typer.Exit(run_record_analysis(Path.cwd(), mission, input_file, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission, input_file)))
 
 
 @app.command("analyze", short_help="Is the recorded analysis stale?")
@@ -178,9 +181,9 @@ def analyze(mission: MissionOption = None, as_json: JsonOption = False) -> None:
 
     Example: spec-kitty analyze --mission 01KTPKST --json
     """
-    from ._planning import run_analyze
+    from .commands.analyze import analyze as command
 
-    raise typer.Exit(run_analyze(Path.cwd(), mission, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("implement", short_help="Start a work package in its workspace.")
@@ -198,9 +201,9 @@ def implement(
 
     Example: spec-kitty implement WP01 --mission 01KTPKST --agent claude
     """
-    from ._work import run_implement
+    from .commands.implement import implement as command
 
-    raise typer.Exit(run_implement(Path.cwd(), wp, mission, agent, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), wp, mission, agent)))
 
 
 @app.command("move-task", short_help="Move a work package to another lane.")
@@ -235,22 +238,24 @@ def move_task(  # noqa: PLR0917 (typer: one parameter per option)
 
     Example: spec-kitty move-task WP01 --to for_review --mission 01KTPKST
     """
-    from ._missions import run_move_task
+    from .commands.move_task import move_task as command
 
     raise typer.Exit(
-        run_move_task(
-            Path.cwd(),
-            wp,
-            to=to,
-            mission=mission,
-            actor=actor,
-            note=note,
-            reviewer=reviewer,
-            approval_ref=approval_ref,
-            review_ref=review_ref,
-            force=force,
-            reason=reason,
-            as_json=as_json,
+        run(
+            as_json,
+            lambda: command(
+                Path.cwd(),
+                wp,
+                to=to,
+                mission=mission,
+                actor=actor,
+                note=note,
+                reviewer=reviewer,
+                approval_ref=approval_ref,
+                review_ref=review_ref,
+                force=force,
+                reason=reason,
+            ),
         )
     )
 
@@ -280,19 +285,21 @@ def review(  # noqa: PLR0917 (typer: one parameter per option)
 
     Example: spec-kitty review WP01 --mission 01KTPKST --approve --reviewer alice --reference PR#12
     """
-    from ._work import run_review
+    from .commands.review import review as command
 
     raise typer.Exit(
-        run_review(
-            Path.cwd(),
-            wp,
-            mission,
-            approve=approve,
-            reject=reject,
-            reviewer=reviewer,
-            reference=reference,
-            feedback_file=feedback_file,
-            as_json=as_json,
+        run(
+            as_json,
+            lambda: command(
+                Path.cwd(),
+                wp,
+                mission,
+                approve=approve,
+                reject=reject,
+                reviewer=reviewer,
+                reference=reference,
+                feedback_file=feedback_file,
+            ),
         )
     )
 
@@ -306,9 +313,9 @@ def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
 
     Example: spec-kitty status --mission 01KTPKST --json
     """
-    from ._missions import run_status
+    from .commands.status import status as command
 
-    raise typer.Exit(run_status(Path.cwd(), mission, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("context", short_help="The resolved execution context.")
@@ -327,9 +334,9 @@ def context(
 
     Example: spec-kitty context --mission 01KTPKST --action implement --wp WP01 --json
     """
-    from ._missions import run_context
+    from .commands.context import context as command
 
-    raise typer.Exit(run_context(Path.cwd(), mission, action, wp, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission, action, wp)))
 
 
 @app.command("merge", short_help="Merge the lanes into the target.")
@@ -348,10 +355,15 @@ def merge(
 
     Example: spec-kitty merge --mission 01KTPKST --dry-run
     """
-    from ._merge import run_merge
+    from .commands.merge import merge as command
 
     raise typer.Exit(
-        run_merge(Path.cwd(), mission, dry_run=dry_run, resume=resume, abort=abort, as_json=as_json)
+        run(
+            as_json,
+            lambda: command(
+                Path.cwd(), mission, dry_run=dry_run, resume=resume, abort=abort, quiet=as_json
+            ),
+        )
     )
 
 
@@ -361,9 +373,9 @@ def accept(mission: MissionOption = None, as_json: JsonOption = False) -> None:
 
     Example: spec-kitty accept --mission 01KTPKST
     """
-    from ._merge import run_accept
+    from .commands.accept import accept as command
 
-    raise typer.Exit(run_accept(Path.cwd(), mission, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("retrospect", short_help="Write the retrospective.yaml.")
@@ -372,9 +384,9 @@ def retrospect(mission: MissionOption = None, as_json: JsonOption = False) -> No
 
     Example: spec-kitty retrospect --mission 01KTPKST
     """
-    from ._merge import run_retrospect
+    from .commands.retrospect import retrospect as command
 
-    raise typer.Exit(run_retrospect(Path.cwd(), mission, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("doctor", short_help="Check logs, drift, claims, worktrees.")
@@ -385,9 +397,9 @@ def doctor(mission: MissionOption = None, as_json: JsonOption = False) -> None:
 
     Example: spec-kitty doctor --json
     """
-    from ._doctor import run_doctor
+    from .commands.doctor import doctor as command
 
-    raise typer.Exit(run_doctor(Path.cwd(), mission, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission, quiet=as_json)))
 
 
 @app.command("materialize", short_help="Write status.json from the log.")
@@ -396,9 +408,9 @@ def materialize(mission: MissionOption = None, as_json: JsonOption = False) -> N
 
     Example: spec-kitty materialize --mission 01KTPKST
     """
-    from ._doctor import run_materialize
+    from .commands.materialize import materialize as command
 
-    raise typer.Exit(run_materialize(Path.cwd(), mission, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
 
 
 @app.command("sync", short_help="Start, stop, inspect or flush the sync daemon.")
@@ -416,9 +428,9 @@ def sync(
 
     Example: spec-kitty sync start --json
     """
-    from ._sync import run_sync
+    from .commands.sync import sync as command
 
-    raise typer.Exit(run_sync(Path.cwd(), action, as_json=as_json))
+    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), action)))
 
 
 @app.command("dashboard", short_help="A read-only local web board of the missions.")
@@ -440,10 +452,10 @@ def dashboard(
 
     Example: spec-kitty dashboard start --port 0 --json
     """
-    from ._dashboard import run_dashboard
+    from .commands.dashboard import dashboard as command
 
     raise typer.Exit(
-        run_dashboard(Path.cwd(), action, port=port, open_browser=open_browser, as_json=as_json)
+        run(as_json, lambda: command(Path.cwd(), action, port=port, open_browser=open_browser))
     )
 
 
@@ -474,40 +486,22 @@ def occurrence_map(  # noqa: PLR0917 (typer: one parameter per option)
 
     Example: spec-kitty occurrence-map check WP01 --mission 01KTPKST --json
     """
-    from ._occurrence import run_occurrence_map
+    from .commands.occurrence_map import occurrence_map as command
 
     raise typer.Exit(
-        run_occurrence_map(
-            Path.cwd(),
-            action,
-            wp,
-            mission,
-            term=term,
-            replacement=replacement,
-            strict=strict,
-            as_json=as_json,
+        run(
+            as_json,
+            lambda: command(
+                Path.cwd(),
+                action,
+                wp,
+                mission,
+                term=term,
+                replacement=replacement,
+                strict=strict,
+            ),
         )
     )
-
-
-@app.command("board", hidden=True)
-def board(
-    mission_dir: Annotated[
-        Path,
-        typer.Argument(
-            help="The mission directory (kitty-specs/<mission>) whose board to show.",
-            show_default=False,
-        ),
-    ],
-    as_json: Annotated[
-        bool,
-        typer.Option("--json", help="Print one JSON document instead of the table."),
-    ] = False,
-) -> None:
-    """Show the board of a mission directory (superseded by `status --mission`)."""
-    from ._board import run_board
-
-    raise typer.Exit(run_board(mission_dir, as_json=as_json))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,6 +1,6 @@
-"""``doctor`` (read-only health check) and ``materialize`` (write ``status.json``).
+"""``spec-kitty doctor``: a read-only health check of one mission, or of every mission.
 
-``doctor`` never writes: for each mission it resolves the context, reads the
+It never writes: for each mission it resolves the context, reads the
 event log, compares the committed ``status.json`` with the log's reduction,
 looks for claims nobody has touched in a week and for worktrees that no lane
 owns. Errors make it exit 1; warnings do not.
@@ -18,7 +18,6 @@ from rich.progress import Progress as Bar
 from mission_context import (
     Git,
     MissionExecutionContext,
-    StatusWrite,
     incomplete_worktrees,
     is_checkout,
     list_missions,
@@ -31,9 +30,8 @@ from mission_status import (
     MissionStatusError,
     render_status_json,
 )
-
-from ._output import emit_json
-from ._runtime import console, finish_write, guarded, repository_root, resolve, say
+from spec_kitty_cli._output import EXIT_FAILURE, Report
+from spec_kitty_cli._runtime import console, repository_root, resolve
 
 STALE_CLAIM = timedelta(days=7)
 _CLAIMS = frozenset({Lane.CLAIMED, Lane.IN_PROGRESS})
@@ -156,60 +154,54 @@ def _registered_worktrees(root: Path) -> list[Path]:
     ]
 
 
-def run_doctor(cwd: Path, mission: str | None, *, as_json: bool) -> int:
-    """Check one mission (or all); exit 1 when any error is found."""
+def doctor(cwd: Path, mission: str | None, *, quiet: bool) -> Report:
+    """Check one mission (or all); exit 1 when any error is found.
 
-    def body() -> int:
-        if mission is not None:
-            names = [resolve(cwd, "doctor", mission).mission_dir_name]
-        else:
-            names = list_missions(cwd=cwd)
-        root = Path(cwd)
-        worktrees = _registered_worktrees(root)
-        missing = missing_merge_drivers(repository_root(root, common=True))
-        now = datetime.now(UTC)
-        report: dict[str, list[Finding]] = {}
-        with Bar(console=console(), transient=True, disable=as_json or len(names) < 20) as bar:
-            task = bar.add_task("checking missions", total=len(names))
-            for name in names:
-                report[name] = _check_mission(cwd, name, worktrees, now)
-                bar.advance(task)
-        repository = []
-        if missing:
-            repository.append(
-                Finding(
-                    "warning",
-                    "MERGE_DRIVER_MISSING",
-                    f"the merge drivers {', '.join(missing)} are not configured in this clone: "
-                    "git would conflict on status files",
-                    "spec-kitty init (any status write also sets them up)",
-                )
+    A progress bar shows on stderr for 20 missions or more, unless ``quiet``.
+    """
+    if mission is not None:
+        names = [resolve(cwd, "doctor", mission).mission_dir_name]
+    else:
+        names = list_missions(cwd=cwd)
+    root = Path(cwd)
+    worktrees = _registered_worktrees(root)
+    missing = missing_merge_drivers(repository_root(root, common=True))
+    now = datetime.now(UTC)
+    report: dict[str, list[Finding]] = {}
+    with Bar(console=console(), transient=True, disable=quiet or len(names) < 20) as bar:
+        task = bar.add_task("checking missions", total=len(names))
+        for name in names:
+            report[name] = _check_mission(cwd, name, worktrees, now)
+            bar.advance(task)
+    repository = []
+    if missing:
+        repository.append(
+            Finding(
+                "warning",
+                "MERGE_DRIVER_MISSING",
+                f"the merge drivers {', '.join(missing)} are not configured in this clone: "
+                "git would conflict on status files",
+                "spec-kitty init (any status write also sets them up)",
             )
-        return _render(report, repository, as_json=as_json)
-
-    return guarded(as_json, body)
-
-
-def _render(report: dict[str, list[Finding]], repository: list[Finding], *, as_json: bool) -> int:
+        )
     every = [f for findings in report.values() for f in findings] + repository
     errors = sum(f.severity == "error" for f in every)
     warnings = len(every) - errors
-    if as_json:
-        document: dict[str, Any] = {
-            "missions": [
-                {"mission": name, "findings": [_plain(f) for f in findings]}
-                for name, findings in report.items()
-            ],
-            "repository": [_plain(f) for f in repository],
-            "summary": {"missions": len(report), "errors": errors, "warnings": warnings},
-        }
-        emit_json(document)
-    else:
-        for name, findings in [*report.items(), ("repository", repository)]:
-            for f in findings:
-                say(f"{f.severity}[{f.code}] {name}: {f.message} (next: {f.next_step})")
-        say(f"{len(report)} missions checked: {errors} errors, {warnings} warnings.")
-    return 1 if errors else 0
+    document: dict[str, Any] = {
+        "missions": [
+            {"mission": name, "findings": [_plain(f) for f in findings]}
+            for name, findings in report.items()
+        ],
+        "repository": [_plain(f) for f in repository],
+        "summary": {"missions": len(report), "errors": errors, "warnings": warnings},
+    }
+    lines = [
+        f"{f.severity}[{f.code}] {name}: {f.message} (next: {f.next_step})"
+        for name, findings in [*report.items(), ("repository", repository)]
+        for f in findings
+    ]
+    lines.append(f"{len(report)} missions checked: {errors} errors, {warnings} warnings.")
+    return Report(document, lines, exit_code=EXIT_FAILURE if errors else 0)
 
 
 def _plain(finding: Finding) -> dict[str, str]:
@@ -219,27 +211,3 @@ def _plain(finding: Finding) -> dict[str, str]:
         "message": finding.message,
         "next_step": finding.next_step,
     }
-
-
-def run_materialize(cwd: Path, mission: str | None, *, as_json: bool) -> int:
-    """Write ``status.json`` from the log (refused during a git operation)."""
-
-    def body() -> int:
-        ctx = resolve(cwd, "materialize", mission)
-        write = StatusWrite(ctx, message=f"materialize: {ctx.mission_dir_name}")
-        with write:
-            pass  # no rows: the view is recomputed from the log and committed with it
-        committed = finish_write(ctx, write)
-        document = {
-            "mission": ctx.mission_dir_name,
-            "path": write.view,
-            "written": write.view_written,
-            **committed,
-        }
-        if as_json:
-            emit_json(document)
-        else:
-            say(f"{'Wrote' if write.view_written else 'Already current:'} {write.view}")
-        return 0
-
-    return guarded(as_json, body)

@@ -1,4 +1,4 @@
-"""``merge``: land every lane in the target, resumably; then ``accept`` and ``retrospect``.
+"""How a merge works: its saved state, its typed steps, each step, and its abort.
 
 A merge is a list of steps computed once and saved in the git dir
 (``<common dir>/spec-kitty/merge-<mission>.json``, never in the working tree),
@@ -19,8 +19,10 @@ is deleted only once its tip is in the target.
 
 from __future__ import annotations
 
+import enum
 import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,9 +55,7 @@ from mission_status import (
     isoformat,
     write_atomic,
 )
-
-from ._output import emit_json
-from ._runtime import finish_write, guarded, resolve, say
+from spec_kitty_cli._runtime import finish_write
 
 RETROSPECTIVE = "retrospective.yaml"
 _LANDABLE = frozenset({Lane.APPROVED, Lane.DONE, Lane.CANCELED})
@@ -97,12 +97,12 @@ class MergeState(msgspec.Struct, kw_only=True):
     started_at: str = ""
 
 
-def _state_path(ctx: MissionExecutionContext) -> Path:
+def state_path(ctx: MissionExecutionContext) -> Path:
     return ctx.git_common_dir / "spec-kitty" / f"merge-{ctx.mission_dir_name}.json"
 
 
-def _load_state(ctx: MissionExecutionContext) -> MergeState | None:
-    path = _state_path(ctx)
+def load_state(ctx: MissionExecutionContext) -> MergeState | None:
+    path = state_path(ctx)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -126,13 +126,13 @@ def _bad_state(path: Path, why: str) -> ContextError:
     )
 
 
-def _save_state(ctx: MissionExecutionContext, state: MergeState) -> None:
-    path = _state_path(ctx)
+def save_state(ctx: MissionExecutionContext, state: MergeState) -> None:
+    path = state_path(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, msgspec.json.format(msgspec.json.encode(state), indent=2) + b"\n")
 
 
-def _run_lock(ctx: MissionExecutionContext) -> Any:
+def run_lock(ctx: MissionExecutionContext) -> Any:
     """Held for the whole of a merge, resume or abort: one at a time per mission."""
     from filelock import FileLock, Timeout
 
@@ -184,7 +184,7 @@ def _remote_copies(git: Git, branches: list[str]) -> dict[str, str]:
     return found
 
 
-def _plan(ctx: MissionExecutionContext) -> tuple[list[str], list[LaneRecord]]:
+def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
     """The steps of this mission's merge and its lanes, refusing up front what would fail."""
     snapshot = ctx.status().snapshot()
     if not snapshot.work_packages:
@@ -250,74 +250,21 @@ def _plan(ctx: MissionExecutionContext) -> tuple[list[str], list[LaneRecord]]:
                 f"{missing[0]}:{missing[0]}`), or cancel its work packages"
             ),
         )
-    steps = [f"merge-lane:{lane.lane_id}" for lane in lanes]
+    steps = [Step(StepKind.MERGE_LANE, lane.lane_id) for lane in lanes]
     # Numbered first: marking done rewrites status.json, which carries mission_number.
-    steps += ["number-mission", "mark-done"]
+    steps += [Step(StepKind.NUMBER_MISSION), Step(StepKind.MARK_DONE)]
     if ctx.branch_ref.coordination_branch is not None:
-        steps.append("merge-coordination")
-    steps += ["retrospective", "cleanup"]
+        steps.append(Step(StepKind.MERGE_COORDINATION))
+    steps += [Step(StepKind.RETROSPECTIVE), Step(StepKind.CLEANUP)]
     return steps, lanes
 
 
 # -- running it --------------------------------------------------------------------------
 
 
-def run_merge(
-    cwd: Path, mission: str | None, *, dry_run: bool, resume: bool, abort: bool, as_json: bool
-) -> int:
-    """Plan, dry-run, run, resume or abort the merge of a mission."""
-
-    def body() -> int:
-        if resume and abort:
-            raise ContextError(
-                "--resume and --abort exclude each other",
-                code="INVALID_ARGUMENTS",
-                next_step="pass one of them",
-            )
-        ctx = resolve(cwd, "merge", mission)
-        state = _load_state(ctx)
-        if dry_run:
-            if state is not None:
-                return _report_plan(ctx, state.steps, as_json=as_json, done=state.done)
-            return _report_plan(ctx, _plan(ctx)[0], as_json=as_json)
-        if abort and state is None:
-            raise ContextError(
-                f"no merge of {ctx.mission_dir_name} to abort",
-                code="MERGE_STATE_NOT_FOUND",
-                next_step="nothing to give up; `spec-kitty merge --mission "
-                f"{ctx.identity.mid8} --dry-run` shows what a merge would do",
-            )
-        if state is not None and not resume and not abort:
-            raise ContextError(
-                f"a merge of {ctx.mission_dir_name} is already under way "
-                f"({len(state.done)}/{len(state.steps)} steps done)",
-                code="MERGE_IN_PROGRESS",
-                next_step="continue it with --resume, or give it up with --abort",
-            )
-        if resume and state is None:
-            raise ContextError(
-                f"no merge of {ctx.mission_dir_name} to resume",
-                code="MERGE_STATE_NOT_FOUND",
-                next_step=f"start one: `spec-kitty merge --mission {ctx.identity.mid8}`",
-            )
-        lock = _run_lock(ctx)
-        try:
-            state = _load_state(ctx)  # under the lock: what the last run left
-            if abort:
-                assert state is not None
-                return _abort(ctx, state, as_json=as_json)
-            if state is None:
-                state = _start(ctx)
-            return _run_steps(ctx, state, as_json=as_json)
-        finally:
-            lock.release()
-
-    return guarded(as_json, body)
-
-
-def _start(ctx: MissionExecutionContext) -> MergeState:
+def start(ctx: MissionExecutionContext) -> MergeState:
     """Plan, check the target's checkout, save the state, then make a temporary checkout."""
-    steps, lanes = _plan(ctx)
+    steps, lanes = plan(ctx)
     git = Git(ctx.workspace.primary_root)
     target = ctx.branch_ref.target_branch
     start = branch_tip(git, target)
@@ -342,10 +289,10 @@ def _start(ctx: MissionExecutionContext) -> MergeState:
         checkout=str(path),
         temporary_checkout=holder is None,
         lanes=lanes,
-        steps=steps,
+        steps=[str(step) for step in steps],
         started_at=isoformat(datetime.now(UTC)),
     )
-    _save_state(ctx, state)  # before the temporary checkout exists: --abort removes it
+    save_state(ctx, state)  # before the temporary checkout exists: --abort removes it
     return state
 
 
@@ -382,91 +329,99 @@ def _require_clean(checkout: Path) -> None:
         raise git_operation_error(marker, refused="not merging")
 
 
-def _report_plan(
-    ctx: MissionExecutionContext, steps: list[str], *, as_json: bool, done: list[str] | None = None
-) -> int:
-    document = {
-        "mission": ctx.mission_dir_name,
-        "target_branch": ctx.branch_ref.target_branch,
-        "dry_run": True,
-        "steps": steps,
-        "done": done or [],
-    }
-    if as_json:
-        emit_json(document)
-        return 0
-    say(f"Merge plan for {ctx.mission_dir_name} into {ctx.branch_ref.target_branch}:")
-    for number, step in enumerate(steps, 1):
-        mark = "done" if step in (done or []) else "todo"
-        say(f"  {number}. {_describe(ctx, step)} [{mark}]")
-    return 0
+class StepKind(enum.StrEnum):
+    """What a step of a merge does (the order here is the order of a merge)."""
+
+    MERGE_LANE = "merge-lane"
+    NUMBER_MISSION = "number-mission"
+    MARK_DONE = "mark-done"
+    MERGE_COORDINATION = "merge-coordination"
+    RETROSPECTIVE = "retrospective"
+    CLEANUP = "cleanup"
 
 
-def _describe(ctx: MissionExecutionContext, step: str) -> str:
-    kind, _, arg = step.partition(":")
-    return {
-        "merge-lane": f"merge {ctx.lane_branch(arg)}" if arg else "merge a lane",
-        "mark-done": "move approved work packages to done",
-        "merge-coordination": f"merge status from {ctx.branch_ref.coordination_branch}",
-        "number-mission": "assign the mission number (max+1 over the target)",
-        "retrospective": f"write {RETROSPECTIVE}",
-        "cleanup": "remove lane worktrees and branches",
-    }.get(kind, step)
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a merge; ``str(step)`` is how the state file and ``--json`` spell it."""
+
+    kind: StepKind
+    lane: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.lane}" if self.lane else str(self.kind)
+
+    @classmethod
+    def parse(cls, text: str) -> Step:
+        kind, _, lane = text.partition(":")
+        return cls(StepKind(kind), lane or None)
+
+    def describe(self, ctx: MissionExecutionContext) -> str:
+        """The step in words, for the plan and the progress lines."""
+        return {
+            StepKind.MERGE_LANE: f"merge {ctx.lane_branch(self.lane or '')}",
+            StepKind.NUMBER_MISSION: "assign the mission number (max+1 over the target)",
+            StepKind.MARK_DONE: "move approved work packages to done",
+            StepKind.MERGE_COORDINATION: f"merge status from {ctx.branch_ref.coordination_branch}",
+            StepKind.RETROSPECTIVE: f"write {RETROSPECTIVE}",
+            StepKind.CLEANUP: "remove lane worktrees and branches",
+        }[self.kind]
 
 
-def _run_steps(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool) -> int:
-    progress = Console(stderr=True, highlight=False, quiet=as_json)
+def run_steps(ctx: MissionExecutionContext, state: MergeState, progress: Console) -> dict[str, Any]:
+    """Carry out every step not done yet, saving the state around each; the merge's report."""
     checkout = _checkout(ctx, state)
     git = Git(checkout)
     _clear_stale_index_lock(git, state, progress)
-    total = len(state.steps)
+    steps = [Step.parse(text) for text in state.steps]
     outcome: dict[str, Any] = {}
-    lanes = {lane.lane_id: lane for lane in state.lanes}
-    for number, step in enumerate(state.steps, 1):
-        if step in state.done:
+    for number, step in enumerate(steps, 1):
+        if str(step) in state.done:
             continue
-        progress.print(Text(f"[{number}/{total}] {_describe(ctx, step)}"))
-        state.in_flight, state.in_flight_at = step, time.time()
-        _save_state(ctx, state)
-        kind, _, arg = step.partition(":")
-        if kind == "merge-lane":
-            lane = lanes[arg]
-            _land(ctx, git, lane.sha, f"merge {arg} of {ctx.mission_dir_name}", lane.branch)
-        elif kind == "number-mission":
-            outcome["mission_number"] = _number(ctx, checkout)
-        elif kind == "mark-done":
-            outcome["done"] = _mark_done(ctx)
-        elif kind == "merge-coordination":
-            branch = state.coordination_branch
-            assert branch is not None
-            tip = branch_tip(git, branch)
-            if tip is None:
-                raise ContextError(
-                    f"the coordination branch {branch!r} is gone",
-                    code="COORDINATION_BRANCH_DELETED",
-                    next_step=f"restore it (`git branch {branch} <commit>`), then --resume",
-                )
-            _land(ctx, git, tip, f"merge status of {ctx.mission_dir_name}", branch)
-        elif kind == "retrospective":
-            write_retrospective(ctx, merged_at=isoformat(datetime.now(UTC)))
-        elif kind == "cleanup":
-            outcome["removed"] = _cleanup(ctx, state, progress)
-        state.done.append(step)
+        progress.print(Text(f"[{number}/{len(steps)}] {step.describe(ctx)}"))
+        state.in_flight, state.in_flight_at = str(step), time.time()
+        save_state(ctx, state)
+        outcome |= _carry_out(ctx, state, step, git, progress)
+        state.done.append(str(step))
         state.in_flight = state.in_flight_at = None
-        _save_state(ctx, state)
-    _state_path(ctx).unlink(missing_ok=True)
-    document = {
+        save_state(ctx, state)
+    state_path(ctx).unlink(missing_ok=True)
+    return {
         "mission": ctx.mission_dir_name,
         "target_branch": state.target_branch,
         "steps": state.steps,
         "head": branch_tip(Git(ctx.workspace.primary_root), state.target_branch),
         **outcome,
     }
-    if as_json:
-        emit_json(document)
-    else:
-        say(f"Merged {ctx.mission_dir_name} into {state.target_branch}.")
-    return 0
+
+
+def _carry_out(
+    ctx: MissionExecutionContext, state: MergeState, step: Step, git: Git, progress: Console
+) -> dict[str, Any]:
+    """One step (idempotent: it checks what is already done); the keys it reports."""
+    if step.kind is StepKind.MERGE_LANE:
+        lane = next(lane for lane in state.lanes if lane.lane_id == step.lane)
+        _land(ctx, git, lane.sha, f"merge {lane.lane_id} of {ctx.mission_dir_name}", lane.branch)
+        return {}
+    if step.kind is StepKind.NUMBER_MISSION:
+        return {"mission_number": _number(ctx, git.cwd)}
+    if step.kind is StepKind.MARK_DONE:
+        return {"done": _mark_done(ctx)}
+    if step.kind is StepKind.MERGE_COORDINATION:
+        branch = state.coordination_branch
+        assert branch is not None
+        tip = branch_tip(git, branch)
+        if tip is None:
+            raise ContextError(
+                f"the coordination branch {branch!r} is gone",
+                code="COORDINATION_BRANCH_DELETED",
+                next_step=f"restore it (`git branch {branch} <commit>`), then --resume",
+            )
+        _land(ctx, git, tip, f"merge status of {ctx.mission_dir_name}", branch)
+        return {}
+    if step.kind is StepKind.RETROSPECTIVE:
+        write_retrospective(ctx, merged_at=isoformat(datetime.now(UTC)))
+        return {}
+    return {"removed": _cleanup(ctx, state, progress)}
 
 
 # -- the steps ---------------------------------------------------------------------------
@@ -603,10 +558,9 @@ def _clear_stale_index_lock(git: Git, state: MergeState, progress: Console) -> N
 # -- abort -------------------------------------------------------------------------------
 
 
-def _abort(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool) -> int:
-    """Put back exactly what the merge found: target, coordination branch, lanes."""
+def abort(ctx: MissionExecutionContext, state: MergeState, progress: Console) -> dict[str, Any]:
+    """Put back exactly what the merge found: target, coordination branch, lanes; the report."""
     primary = Git(ctx.workspace.primary_root)
-    progress = Console(stderr=True, highlight=False, quiet=as_json)
     checkout = Path(state.checkout)
     reset_to = None
     if is_checkout(checkout):
@@ -637,18 +591,13 @@ def _abort(ctx: MissionExecutionContext, state: MergeState, *, as_json: bool) ->
     if coordination_reset is not None:
         _move_branch(ctx, *coordination_reset)
     restored = _restore_lanes(ctx, primary, state)
-    _state_path(ctx).unlink(missing_ok=True)
-    document = {
+    state_path(ctx).unlink(missing_ok=True)
+    return {
         "mission": ctx.mission_dir_name,
         "aborted": True,
         "reset_to": reset_to,
         "restored": restored,
     }
-    if as_json:
-        emit_json(document)
-    else:
-        say(f"Gave up the merge of {ctx.mission_dir_name}; {state.target_branch} is as before.")
-    return 0
 
 
 def _merge_made(
@@ -761,75 +710,3 @@ def write_retrospective(
     data = yaml.safe_dump(document, sort_keys=False).encode("utf-8")
     message = f"retrospect: {ctx.mission_dir_name}"
     return place_artifact(ctx, RETROSPECTIVE, data, message, keep_existing=True)
-
-
-def run_retrospect(cwd: Path, mission: str | None, *, as_json: bool) -> int:
-    """Write and commit ``kitty-specs/<mission>/retrospective.yaml`` (tracked)."""
-
-    def body() -> int:
-        ctx = resolve(cwd, "retrospect", mission)
-        placed = write_retrospective(ctx)
-        document = {
-            "mission": ctx.mission_dir_name,
-            "path": placed.location,
-            "created": placed.written,
-            "commit": placed.commit,
-        }
-        if as_json:
-            emit_json(document)
-        else:
-            verb = "Wrote" if placed.written else "Kept"
-            say(f"{verb} {placed.location}; fill in went_well / to_improve.")
-        return 0
-
-    return guarded(as_json, body)
-
-
-def run_accept(cwd: Path, mission: str | None, *, as_json: bool) -> int:
-    """Readiness check: every WP done (or canceled), planning committed, no merge under way."""
-
-    def body() -> int:
-        from ._planning import planning_files
-
-        ctx = resolve(cwd, "accept", mission)
-        snapshot = ctx.status().snapshot()
-        problems = [
-            f"{wp_id} is {state.lane.value}"
-            for wp_id, state in sorted(snapshot.work_packages.items())
-            if state.lane not in (Lane.DONE, Lane.CANCELED)
-        ]
-        if not snapshot.work_packages:
-            problems.append("no work packages")
-        if _load_state(ctx) is not None:
-            problems.append("a merge is under way")
-        tracked = commit_files_needed(ctx, planning_files(ctx))
-        problems += [f"{name} is not committed" for name in tracked]
-        document = {"mission": ctx.mission_dir_name, "ready": not problems, "problems": problems}
-        if as_json:
-            emit_json(document)
-        elif problems:
-            say(f"{ctx.mission_dir_name} is not ready:", *(f"  - {p}" for p in problems))
-        else:
-            say(f"{ctx.mission_dir_name} is accepted: every work package is done.")
-        return 0 if not problems else 1
-
-    return guarded(as_json, body)
-
-
-def commit_files_needed(ctx: MissionExecutionContext, paths: list[Path]) -> list[str]:
-    """Planning files whose content differs from the target branch (or are not on it)."""
-    root = ctx.workspace.primary_root
-    git = Git(root)
-    if not paths:
-        return []
-    relative = [str(path.relative_to(root)) for path in paths]
-    listed = git.run(
-        "ls-tree", "-r", f"refs/heads/{ctx.branch_ref.target_branch}", "--", *relative,
-        ok_codes=(0, 128),
-    ).stdout  # fmt: skip
-    committed = {}
-    for line in listed.splitlines():
-        info, _, name = line.partition("\t")
-        committed[name] = info.split()[2]
-    hashed = git.out("hash-object", "--", *relative).splitlines()
-    return [name for name, sha in zip(relative, hashed, strict=True) if committed.get(name) != sha]

@@ -1,0 +1,152 @@
+"""``spec-kitty finalize-tasks``: tasks.md -> WP files and lanes.json, every WP seeded planned."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mission_context import ContextError, Git, MissionExecutionContext, StatusWrite, branch_tip
+from mission_status import Lane, isoformat
+from spec_kitty_cli._output import Report
+from spec_kitty_cli._planning import commit_planning
+from spec_kitty_cli._runtime import finish_write, resolve
+
+if TYPE_CHECKING:
+    from spec_kitty_cli._tasks_md import WorkPackageSpec
+
+
+def finalize_tasks(cwd: Path, mission: str | None) -> Report:
+    """Write the WP files and lanes.json, commit them, then seed each new WP as planned.
+
+    A re-run keeps each WP file's body and its own keys, leaves an unchanged lane
+    allocation as it is, seeds only WPs not seeded yet, and commits whatever an
+    interrupted run left uncommitted.
+    """
+    from spec_kitty_cli._occurrence import require_admissible_map
+    from spec_kitty_cli._tasks_md import compute_lanes, lanes_document, parse_tasks_md
+
+    ctx = resolve(cwd, "finalize-tasks", mission)
+    require_admissible_map(ctx, "finalize-tasks")
+    tasks_md = ctx.primary_mission_dir / "tasks.md"
+    try:
+        text = tasks_md.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContextError(
+            f"{tasks_md} does not exist",
+            code="TASKS_NOT_FOUND",
+            next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill it in",
+        ) from None
+    wps = parse_tasks_md(text, source=str(tasks_md.relative_to(ctx.workspace.primary_root)))
+    base_commit = branch_tip(Git(ctx.workspace.primary_root), ctx.branch_ref.target_branch)
+    now = isoformat(datetime.now(UTC))
+    files = [_write_wp_file(ctx, wp, base_commit=base_commit, now=now) for wp in wps]
+    lanes = compute_lanes(wps)
+    allocation = lanes_document(
+        lanes,
+        wps,
+        mission_slug=ctx.identity.mission_slug,
+        mission_id=ctx.identity.mission_id,
+        mission_branch=ctx.mission_branch,
+        target_branch=ctx.branch_ref.target_branch,
+        computed_at=now,
+    )
+    _write_lanes(ctx.primary_mission_dir / "lanes.json", allocation)
+    sha = commit_planning(ctx, f"finalize-tasks: {ctx.mission_dir_name}")
+    write = StatusWrite(ctx)
+    with write as batch:
+        seeded = [wp.wp_id for wp in wps if batch.lane(wp.wp_id) is None]
+        for wp_id in seeded:
+            batch.transition(wp_id, Lane.PLANNED, actor="finalize-tasks")
+    committed = finish_write(ctx, write)
+    lane_of = {wp_id: lane.lane_id for lane in lanes for wp_id in lane.wp_ids}
+    document = {
+        "mission": ctx.mission_dir_name,
+        "work_packages": [
+            {
+                "wp_id": wp.wp_id,
+                "title": wp.title,
+                "file": str(path),
+                "dependencies": list(wp.dependencies),
+                "requirement_refs": list(wp.requirement_refs),
+                "lane_id": lane_of.get(wp.wp_id),
+            }
+            for wp, path in zip(wps, files, strict=True)
+        ],
+        "lanes": allocation["lanes"],
+        "seeded": seeded,
+        "commit": sha,
+        "status_commit": committed.get("commit"),
+    }
+    lines = [f"{ctx.mission_dir_name}: {len(wps)} work packages in {len(lanes)} lanes"]
+    for entry in document["work_packages"]:
+        needs = ", ".join(entry["dependencies"]) or "nothing"
+        where = entry["lane_id"] or "no lane"
+        lines.append(f"  {entry['wp_id']} {entry['title']} ({where}; needs {needs})")
+    if seeded:
+        lines.append(f"Seeded {', '.join(seeded)} as planned.")
+    first = wps[0].wp_id
+    lines.append(f"Next: spec-kitty implement {first} --mission {ctx.identity.mid8} --agent <you>")
+    return Report(document, lines)
+
+
+def _write_wp_file(
+    ctx: MissionExecutionContext, wp: WorkPackageSpec, *, base_commit: str | None, now: str
+) -> Path:
+    """Create ``tasks/WPxx-<slug>.md``, or refresh the front matter of the existing file.
+
+    An existing file keeps its name, body, creation time, base and any key of its
+    own; the keys tasks.md decides are rewritten, and a stored lane is dropped.
+    """
+    from spec_kitty_cli._frontmatter import read_front_matter
+    from spec_kitty_cli._tasks_md import render_wp_file
+
+    tasks_dir = ctx.prompt_source.prompt_source_dir
+    tasks_dir.mkdir(parents=True, exist_ok=True)
+    fresh = render_wp_file(
+        wp, base_branch=ctx.branch_ref.target_branch, base_commit=base_commit, created_at=now
+    )
+    existing = sorted(tasks_dir.glob(f"{wp.wp_id}-*.md"))
+    if not existing:
+        path = tasks_dir / wp.filename
+        path.write_text(fresh, encoding="utf-8")
+        return path
+    path = existing[0]
+    old_text = path.read_text(encoding="utf-8")
+    old = read_front_matter(old_text, source=str(path))
+    decided = read_front_matter(fresh, source=wp.filename)
+    kept = {key: old[key] for key in ("created_at", "base_branch", "base_commit") if old.get(key)}
+    merged = {**old, **decided, **kept}
+    merged.pop("lane", None)
+    text = _with_front_matter(old_text, merged)
+    if text != old_text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _with_front_matter(text: str, fields: dict[str, Any]) -> str:
+    """``text`` with its front matter block replaced by ``fields`` (the body kept as is)."""
+    import yaml
+
+    body = text
+    if text.startswith("---\n"):
+        end = text.find("\n---", 3)
+        if end != -1:
+            closing = text.find("\n", end + 4)
+            body = text[closing + 1 :] if closing != -1 else ""
+    header = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return f"---\n{header}---\n{body}"
+
+
+def _write_lanes(path: Path, document: dict[str, Any]) -> None:
+    """Write lanes.json; an unchanged allocation keeps its file (and computed_at) as is."""
+    try:
+        previous = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        previous = None
+    if isinstance(previous, dict):
+        same = {**document, "computed_at": previous.get("computed_at")}
+        if same == previous:
+            return
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
