@@ -269,7 +269,7 @@ def test_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
     assert "byte limit" in report.errors[0]
     with pytest.raises(OccurrenceMapError) as info:
         load(path)
-    assert info.value.code == "too_large"
+    assert info.value.code == "TOO_LARGE"
 
 
 def test_missing_file_is_invalid_not_an_exception(tmp_path: Path) -> None:
@@ -315,7 +315,7 @@ def test_load_builds_the_typed_map(base_map: dict[str, Any], as_text: Any, tmp_p
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("a: [\n", "malformed_yaml"), ("- 1\n", "not_a_mapping"), ("target: {}\n", "invalid_map")],
+    [("a: [\n", "MALFORMED_YAML"), ("- 1\n", "NOT_A_MAPPING"), ("target: {}\n", "INVALID_MAP")],
 )
 def test_load_raises_occurrence_map_error(tmp_path: Path, text: str, code: str) -> None:
     path = tmp_path / "occurrence_map.yaml"

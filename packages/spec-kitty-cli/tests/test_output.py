@@ -8,7 +8,8 @@ import pytest
 
 from mission_context import ContextError
 from mission_status import MissionStatusError
-from spec_kitty_cli._output import exit_code_for, report_error
+from spec_kitty_cli._errors import exit_code_for
+from spec_kitty_cli._output import report_error
 
 
 @pytest.mark.parametrize(

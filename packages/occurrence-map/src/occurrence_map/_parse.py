@@ -35,19 +35,19 @@ def read_map_text(path: Path) -> tuple[str | None, Parsed | None]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return None, _failure("unreadable", f"{path}: cannot read file ({exc.strerror or exc})")
+        return None, _failure("UNREADABLE", f"{path}: cannot read file ({exc.strerror or exc})")
     if size > MAX_MAP_BYTES:
         return None, _failure(
-            "too_large",
+            "TOO_LARGE",
             f"{path}: file is {size} bytes, over the {MAX_MAP_BYTES} byte limit for an "
             "occurrence map; refusing to parse it",
         )
     try:
         return path.read_text(encoding="utf-8"), None
     except UnicodeDecodeError as exc:
-        return None, _failure("not_utf8", f"{path}: not UTF-8 text (byte {exc.start})")
+        return None, _failure("NOT_UTF8", f"{path}: not UTF-8 text (byte {exc.start})")
     except OSError as exc:
-        return None, _failure("unreadable", f"{path}: cannot read file ({exc.strerror or exc})")
+        return None, _failure("UNREADABLE", f"{path}: cannot read file ({exc.strerror or exc})")
 
 
 def _located(source: str, exc: yaml.YAMLError) -> str:
@@ -65,21 +65,21 @@ def parse_map_text(text: str, source: str) -> Parsed:
     """Parse *text* with ``yaml.safe_load``; the document must be a mapping."""
     if len(text.encode("utf-8")) > MAX_MAP_BYTES:
         return _failure(
-            "too_large",
+            "TOO_LARGE",
             f"{source}: text is over the {MAX_MAP_BYTES} byte limit for an occurrence map; "
             "refusing to parse it",
         )
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        return _failure("malformed_yaml", _located(source, exc))
+        return _failure("MALFORMED_YAML", _located(source, exc))
     except (ValueError, RecursionError) as exc:  # e.g. a timestamp out of range
-        return _failure("malformed_yaml", f"{source}: malformed YAML: {exc}")
+        return _failure("MALFORMED_YAML", f"{source}: malformed YAML: {exc}")
     if data is None:
-        return _failure("not_a_mapping", f"{source}: the document is empty; expected a mapping")
+        return _failure("NOT_A_MAPPING", f"{source}: the document is empty; expected a mapping")
     if not isinstance(data, dict):
         return _failure(
-            "not_a_mapping",
+            "NOT_A_MAPPING",
             f"{source}: the document is a {type(data).__name__}, expected a mapping "
             "with 'target' and 'categories' (at line 1, column 1)",
         )

@@ -288,22 +288,22 @@ def load(path: str | Path) -> OccurrenceMap:
     text, failure = read_map_text(file_path)
     parsed = failure if failure is not None or text is None else parse_map_text(text, str(path))
     if parsed is None or parsed.data is None:
-        code = (parsed.code if parsed else None) or "unreadable"
+        code = (parsed.code if parsed else None) or "UNREADABLE"
         message = (parsed.error if parsed else None) or f"{path}: cannot read file"
-        raise OccurrenceMapError(code, message, _NEXT_STEPS.get(code, _FIX_FILE))
+        raise OccurrenceMapError(message, code=code, next_step=_NEXT_STEPS.get(code, _FIX_FILE))
     errors, _ = structural_errors(parsed.data)
     if errors:
         raise OccurrenceMapError(
-            "invalid_map",
             f"{path}: invalid occurrence map: " + "; ".join(errors),
-            _FIX_FILE,
+            code="INVALID_MAP",
+            next_step=_FIX_FILE,
         )
     return build_map(parsed.data, file_path)
 
 
 _FIX_FILE = "Fix occurrence_map.yaml and run `spec-kitty occurrence-map validate` again."
 _NEXT_STEPS = {
-    "unreadable": "Check that the file exists and is readable.",
-    "too_large": "An occurrence map is a small YAML file; check that the path is right.",
-    "not_utf8": "Save the file as UTF-8.",
+    "UNREADABLE": "Check that the file exists and is readable.",
+    "TOO_LARGE": "An occurrence map is a small YAML file; check that the path is right.",
+    "NOT_UTF8": "Save the file as UTF-8.",
 }

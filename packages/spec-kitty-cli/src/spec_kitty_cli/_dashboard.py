@@ -41,7 +41,7 @@ from urllib.parse import unquote
 from mission_context import MissionExecutionContext
 from mission_status import MissionStatusError
 from spec_kitty_cli._board import board_of
-from spec_kitty_cli._output import exit_code_for
+from spec_kitty_cli._errors import exit_code_for
 
 if TYPE_CHECKING:
     from sync_daemon import Reply, Route, Scope, ServiceSpec

@@ -32,7 +32,6 @@ from rich.console import Console
 from rich.text import Text
 
 from mission_context import (
-    ContextError,
     Git,
     LaneWorkspace,
     MissionExecutionContext,
@@ -55,6 +54,7 @@ from mission_status import (
     isoformat,
     write_atomic,
 )
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._runtime import finish_write
 
 RETROSPECTIVE = "retrospective.yaml"
@@ -118,8 +118,8 @@ def load_state(ctx: MissionExecutionContext) -> MergeState | None:
     return state
 
 
-def _bad_state(path: Path, why: str) -> ContextError:
-    return ContextError(
+def _bad_state(path: Path, why: str) -> CliError:
+    return CliError(
         f"{path} is unreadable ({why})",
         code="MERGE_STATE_INVALID",
         next_step=f"check the target branch by hand, then remove {path} and merge again",
@@ -142,7 +142,7 @@ def run_lock(ctx: MissionExecutionContext) -> Any:
     try:
         lock.acquire(timeout=0.5)
     except Timeout:
-        raise ContextError(
+        raise CliError(
             f"another merge of {ctx.mission_dir_name} is running",
             code="MERGE_IN_PROGRESS",
             next_step="wait for it to finish (or stop it), then run the command again",
@@ -188,7 +188,7 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
     """The steps of this mission's merge and its lanes, refusing up front what would fail."""
     snapshot = ctx.status().snapshot()
     if not snapshot.work_packages:
-        raise ContextError(
+        raise CliError(
             f"{ctx.mission_dir_name} has no work packages",
             code="MERGE_NOT_READY",
             next_step="run `spec-kitty finalize-tasks` and do the work first",
@@ -199,7 +199,7 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
         if state.lane not in _LANDABLE
     )
     if unready:
-        raise ContextError(
+        raise CliError(
             f"not every work package is approved: {', '.join(unready)}",
             code="MERGE_NOT_READY",
             next_step="review and approve them (`spec-kitty review`), then merge",
@@ -211,7 +211,7 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
     for lane_id in _lane_order(ctx) if plans else []:
         branch, worktree = ctx.lane_branch(lane_id), ctx.lane_worktree(lane_id)
         if worktree.is_dir() and Git(worktree).out("status", "--porcelain"):
-            raise ContextError(
+            raise CliError(
                 f"{worktree} has uncommitted changes, which the merge would leave behind",
                 code="MERGE_LANE_DIRTY",
                 next_step=f"commit (or discard) the changes in {worktree}, then merge",
@@ -239,7 +239,7 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
         fetch = "; ".join(
             f"`git branch {branch} {remote[branch]}`" for branch in missing if branch in remote
         )
-        raise ContextError(
+        raise CliError(
             f"the work of {', '.join(missing)} is not in this repository, so merging would mark "
             "it done without its code",
             code="MERGE_LANE_MISSING",
@@ -269,7 +269,7 @@ def start(ctx: MissionExecutionContext) -> MergeState:
     target = ctx.branch_ref.target_branch
     start = branch_tip(git, target)
     if start is None:
-        raise ContextError(
+        raise CliError(
             f"the target branch {target!r} does not exist",
             code="MERGE_TARGET_MISSING",
             next_step=f"create it (`git branch {target} <commit>`) or fix target_branch in "
@@ -306,7 +306,7 @@ def _checkout(ctx: MissionExecutionContext, state: MergeState) -> Path:
         return TargetCheckout.resolve(ctx).path
     path = Path(state.checkout)
     if checkout_of(ctx, state.target_branch) != path:
-        raise ContextError(
+        raise CliError(
             f"{path} no longer has {state.target_branch} checked out",
             code="MERGE_TARGET_MOVED",
             next_step=f"`git switch {state.target_branch}` in {path}, then --resume (or --abort)",
@@ -317,7 +317,7 @@ def _checkout(ctx: MissionExecutionContext, state: MergeState) -> Path:
 def _require_clean(checkout: Path) -> None:
     dirty = Git(checkout).out("status", "--porcelain", "--untracked-files=no")
     if dirty:
-        raise ContextError(
+        raise CliError(
             f"{checkout} has uncommitted changes to tracked files; a merge there would mix them in",
             code="MERGE_TARGET_DIRTY",
             next_step=f"commit or stash the changes in {checkout}, then merge",
@@ -411,7 +411,7 @@ def _carry_out(
         assert branch is not None
         tip = branch_tip(git, branch)
         if tip is None:
-            raise ContextError(
+            raise CliError(
                 f"the coordination branch {branch!r} is gone",
                 code="COORDINATION_BRANCH_DELETED",
                 next_step=f"restore it (`git branch {branch} <commit>`), then --resume",
@@ -445,7 +445,7 @@ def _land(ctx: MissionExecutionContext, git: Git, sha: str, message: str, label:
     """
     if _is_ancestor(git, sha):
         return
-    conflict = ContextError(
+    conflict = CliError(
         f"merging {label} into {ctx.branch_ref.target_branch} stopped on conflicts",
         code="MERGE_CONFLICT",
         next_step=f"resolve the conflicts in {git.cwd} and `git commit`, then "
@@ -456,7 +456,7 @@ def _land(ctx: MissionExecutionContext, git: Git, sha: str, message: str, label:
         if git.out("diff", "--name-only", "--diff-filter=U"):
             raise conflict
         if pending != sha:
-            raise ContextError(
+            raise CliError(
                 f"{git.cwd} is in the middle of another merge (of {pending[:12]})",
                 code="MERGE_TARGET_BUSY",
                 next_step=f"finish or abort that merge in {git.cwd}, then --resume",
@@ -645,7 +645,7 @@ def _refuse_foreign_commits(
         if not ours:
             foreign.append(f"{sha[:12]} {subject!r}")
     if foreign:
-        raise ContextError(
+        raise CliError(
             f"{branch} has commits since the merge began that the merge did not make "
             f"({', '.join(foreign)}); aborting would throw them away",
             code="MERGE_ABORT_UNSAFE",

@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mission_context import ContextError, Git, MissionExecutionContext
+from mission_context import Git, MissionExecutionContext
+from spec_kitty_cli._errors import CliError
 
 if TYPE_CHECKING:
     from occurrence_map import DiffReport
@@ -39,7 +40,7 @@ def require_admissible_map(ctx: MissionExecutionContext, action: str) -> None:
     path = map_path(ctx)
     fix = f"spec-kitty occurrence-map validate --mission {ctx.identity.mid8}"
     if not path.is_file():
-        raise ContextError(
+        raise CliError(
             f"{ctx.mission_dir_name} is a bulk-edit mission and has no {MAP_NAME}",
             code="OCCURRENCE_MAP_MISSING",
             next_step=f"spec-kitty occurrence-map init --mission {ctx.identity.mid8} "
@@ -47,13 +48,13 @@ def require_admissible_map(ctx: MissionExecutionContext, action: str) -> None:
         )
     report = validate_file(path)
     if not report.valid:
-        raise ContextError(
+        raise CliError(
             f"{path} is invalid: {'; '.join(report.errors)}",
             code="OCCURRENCE_MAP_INVALID",
             next_step=f"fix the map ({fix}), then re-run {action}",
         )
     if not report.admissible:
-        raise ContextError(
+        raise CliError(
             f"{path} is not admissible yet: {'; '.join(report.admissibility_errors)}",
             code="OCCURRENCE_MAP_INADMISSIBLE",
             next_step=f"complete the map ({fix}), then re-run {action}",
@@ -77,7 +78,7 @@ def lane_changes(ctx: MissionExecutionContext, wp_id: str) -> tuple[str, str, li
         head = target
         base = str(wp_front_matter(ctx, wp_id).get("base_commit") or "")
         if not base:
-            raise ContextError(
+            raise CliError(
                 f"{wp_id} records no base_commit to diff against",
                 code="WORK_PACKAGE_BASE_UNKNOWN",
                 next_step="re-run `spec-kitty finalize-tasks` to record it",
@@ -106,7 +107,7 @@ def review_gate(ctx: MissionExecutionContext, wp_id: str) -> None:
         return
     print_report(report)
     blocked = ", ".join(f"{entry.path} ({entry.reason})" for entry in report.blocked)
-    raise ContextError(
+    raise CliError(
         f"{wp_id} changes files the occurrence map does not allow: {blocked}",
         code="OCCURRENCE_MAP_BLOCKED",
         next_step=f"revert those files in the lane, or extend {MAP_NAME}; "

@@ -10,58 +10,10 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-#: A refused or failed operation.
-EXIT_FAILURE = 1
-#: The command line itself is wrong (a handle that cannot be one, an unknown action).
-EXIT_USAGE = 2
-#: The thing named on the command line (mission, directory, work package) does not exist,
-#: or the context cannot be resolved to exactly one.
-EXIT_NOT_FOUND = 3
-
-#: Codes that mean "unresolved context" without ending in ``_NOT_FOUND``.
-_UNRESOLVED = frozenset(
-    {
-        "MISSION_AMBIGUOUS_SELECTOR",
-        "FEATURE_CONTEXT_UNRESOLVED",
-        "WORK_PACKAGE_UNRESOLVED",
-        "NOT_A_REPOSITORY",
-        "TARGET_BRANCH_UNRESOLVED",
-        "COORDINATION_BRANCH_DELETED",
-    }
-)
-#: Codes that mean the arguments could never work.
-_USAGE = frozenset(
-    {
-        "INVALID_MISSION_HANDLE",
-        "INVALID_ACTION",
-        "INVALID_MISSION_NAME",
-        "INVALID_TOPOLOGY",
-        "INVALID_ARGUMENTS",
-        "UNKNOWN_LANE",
-        "USAGE_ERROR",
-    }
-)
-
-
-class StructuredError(Protocol):
-    """What every error of our packages offers: a stable code, a message and a next step."""
-
-    code: str
-    message: str
-    next_step: str
-
-    def to_dict(self) -> dict[str, str]:
-        """The JSON error object."""
-        ...
-
-
-def exit_code_for(err: StructuredError) -> int:
-    """3 not found / unresolved, 2 unusable arguments, 1 every other (refused) error."""
-    if err.code.endswith("_NOT_FOUND") or err.code in _UNRESOLVED:
-        return EXIT_NOT_FOUND
-    return EXIT_USAGE if err.code in _USAGE else EXIT_FAILURE
+if TYPE_CHECKING:  # the error contract imports mission-status: only commands that run need it
+    from spec_kitty_cli._errors import StructuredError
 
 
 def emit_json(document: Any) -> None:
@@ -76,6 +28,8 @@ def report_error(err: StructuredError, *, as_json: bool) -> int:
     People get one line on stderr, ``error[CODE]: message (next: next_step)``; with ``--json``
     agents get ``{"error": {...}}`` on stdout, so stdout always holds one JSON document.
     """
+    from spec_kitty_cli._errors import exit_code_for
+
     if as_json:
         emit_json({"error": err.to_dict()})
     else:
@@ -108,6 +62,13 @@ def run(as_json: bool, command: Callable[[], Report]) -> int:
         report = command()
     except MissionStatusError as err:
         return report_error(err, as_json=as_json)
+    except Exception as err:  # another package's structured error, translated in one place
+        from spec_kitty_cli._errors import translate
+
+        translated = translate(err)
+        if translated is None:
+            raise
+        return report_error(translated, as_json=as_json)
     if as_json:
         emit_json(report.document)
     elif report.show is not None:

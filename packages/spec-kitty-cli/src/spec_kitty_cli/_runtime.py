@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from mission_context import (
     CommitResult,
-    ContextError,
     MissionExecutionContext,
     StatusWrite,
     commit_to,
     resolve_action_context,
 )
 from mission_status import MissionStatusError
+from spec_kitty_cli._errors import CliError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,19 +43,10 @@ def warn(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(line, style="yellow"))
 
 
-def service_failure(err: Any, status_command: str) -> ContextError:
-    """A sync-daemon ``ServiceError`` (code, message, next step) as the CLI's error."""
-    return ContextError(
-        err.message,
-        code=err.code,
-        next_step=err.next_step or f"see `{status_command}` and the daemon log",
-    )
-
-
 def check_action(command: str, action: str, allowed: tuple[str, ...]) -> None:
     """``INVALID_ARGUMENTS`` (exit 2) unless ``action`` is one of ``allowed``."""
     if action not in allowed:
-        raise ContextError(
+        raise CliError(
             f"unknown {command} action {action!r}",
             code="INVALID_ARGUMENTS",
             next_step=f"use one of: {', '.join(allowed)}",
@@ -71,7 +62,7 @@ def repository_root(cwd: Path, *, common: bool = False) -> Path:
 
     dirs = find_git_dirs(cwd)
     if dirs is None:
-        raise ContextError(
+        raise CliError(
             f"{cwd} is not inside a git repository",
             code="NOT_A_REPOSITORY",
             next_step="run the command from your project's checkout",
@@ -84,7 +75,7 @@ def resolve(
 ) -> MissionExecutionContext:
     """The one context of this command; ``--mission`` is required."""
     if mission is None:
-        raise ContextError(
+        raise CliError(
             f"{action} needs a mission",
             code="FEATURE_CONTEXT_UNRESOLVED",
             next_step="pass --mission <handle>; `spec-kitty status` lists the missions",

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mission_context import ContextError, MissionExecutionContext
+from mission_context import MissionExecutionContext
 from mission_status import StatusEvent
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._runtime import warn
 
 CONFIG_PATH = (".kittify", "config.yaml")
@@ -67,8 +68,8 @@ def read_settings(root: Path) -> SyncSettings:
     return SyncSettings(enabled, sink, url if sink == "http" else None, float(idle) * 60)
 
 
-def _invalid(where: str, what: str) -> ContextError:
-    return ContextError(
+def _invalid(where: str, what: str) -> CliError:
+    return CliError(
         f"{where}: {what}",
         code="CONFIG_INVALID",
         next_step="fix .kittify/config.yaml (see docs/cli.md, `sync`)",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mission_context import ContextError, MissionExecutionContext
+from mission_context import MissionExecutionContext
 from mission_status import StatusSnapshot, WPState
+from spec_kitty_cli._errors import CliError
 
 
 def wp_front_matter(ctx: MissionExecutionContext, wp_id: str) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def wp_front_matter(ctx: MissionExecutionContext, wp_id: str) -> dict[str, Any]:
 def seeded_state(snapshot: StatusSnapshot, ctx: MissionExecutionContext, wp_id: str) -> WPState:
     state = snapshot.work_packages.get(wp_id)
     if state is None:
-        raise ContextError(
+        raise CliError(
             f"{wp_id} of {ctx.mission_dir_name} has no status yet",
             code="WORK_PACKAGE_NOT_FOUND",
             next_step=f"run `spec-kitty finalize-tasks --mission {ctx.identity.mid8}` to seed it",

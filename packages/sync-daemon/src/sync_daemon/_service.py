@@ -44,13 +44,20 @@ _PROC = Path("/proc")
 
 
 class ServiceError(Exception):
-    """A service operation failed; ``code`` is stable, ``next_step`` tells the user what to do."""
+    """A service operation failed; ``code`` is stable, ``next_step`` tells the user what to do.
 
-    def __init__(self, code: str, message: str, next_step: str = "") -> None:
+    The signature is every spec-kitty package's: ``(message, *, code, next_step)``.
+    """
+
+    def __init__(self, message: str, *, code: str, next_step: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.next_step = next_step
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON error object."""
+        return {"code": self.code, "message": self.message, "next_step": self.next_step}
 
 
 @dataclass(frozen=True)
@@ -216,9 +223,9 @@ def request(
             return exc.code, _json_object(exc.read())
     except (OSError, ValueError) as exc:
         raise ServiceError(
-            "SERVICE_UNREACHABLE",
             f"{record.service} daemon (pid {record.pid}, port {record.port}) did not answer: {exc}",
-            "Check the daemon with the status command, or restart it.",
+            code="SERVICE_UNREACHABLE",
+            next_step="Check the daemon with the status command, or restart it.",
         ) from exc
 
 
@@ -236,9 +243,9 @@ def _locked(spec: ServiceSpec) -> Iterator[None]:
         lock.acquire()
     except filelock.Timeout as exc:
         raise ServiceError(
-            "SERVICE_LOCK_TIMEOUT",
             f"could not lock {spec.service_dir} within {spec.lock_timeout:g}s",
-            "Another command is starting or stopping this service; retry in a moment.",
+            code="SERVICE_LOCK_TIMEOUT",
+            next_step="Another command is starting or stopping this service; retry in a moment.",
         ) from exc
     try:
         yield
@@ -279,18 +286,18 @@ def _spawn(spec: ServiceSpec) -> OwnerRecord:
             )
         except OSError as exc:
             raise ServiceError(
-                "SERVICE_START_FAILED",
                 f"could not start {spec.name} daemon: {exc}",
-                f"Check the daemon command: {' '.join(spec.argv)}",
+                code="SERVICE_START_FAILED",
+                next_step=f"Check the daemon command: {' '.join(spec.argv)}",
             ) from exc
     deadline = time.monotonic() + spec.start_timeout
     while time.monotonic() < deadline:
         code = child.poll()
         if code is not None:
             raise ServiceError(
-                "SERVICE_START_FAILED",
                 f"{spec.name} daemon exited with status {code} while starting:\n{_log_tail(spec)}",
-                f"Read {spec.log_path} for details.",
+                code="SERVICE_START_FAILED",
+                next_step=f"Read {spec.log_path} for details.",
             )
         record = read_record(spec.record_path).record
         if record is not None and record.pid == child.pid and _health(record) is not None:
@@ -298,10 +305,10 @@ def _spawn(spec: ServiceSpec) -> OwnerRecord:
         time.sleep(_POLL)
     _kill_child(child)
     raise ServiceError(
-        "SERVICE_START_TIMEOUT",
         f"{spec.name} daemon did not become healthy within {spec.start_timeout:g}s:\n"
         f"{_log_tail(spec)}",
-        f"Read {spec.log_path} for details.",
+        code="SERVICE_START_TIMEOUT",
+        next_step=f"Read {spec.log_path} for details.",
     )
 
 

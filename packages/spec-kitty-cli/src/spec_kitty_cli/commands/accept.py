@@ -7,8 +7,9 @@ from pathlib import Path
 
 from mission_context import Git, MissionExecutionContext
 from mission_status import Lane
+from spec_kitty_cli._errors import EXIT_FAILURE
 from spec_kitty_cli._merging import load_state
-from spec_kitty_cli._output import EXIT_FAILURE, Report
+from spec_kitty_cli._output import Report
 from spec_kitty_cli._planning import planning_files
 from spec_kitty_cli._runtime import resolve
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mission_context import ContextError
 from mission_status import MissionStatusError
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._planning import ANALYSIS_INPUTS, ANALYSIS_REPORT, input_hashes
 from spec_kitty_cli._runtime import resolve
@@ -21,7 +21,7 @@ def analyze(cwd: Path, mission: str | None) -> Report:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ContextError(
+        raise CliError(
             f"{ctx.mission_dir_name} has no {ANALYSIS_REPORT}",
             code="ANALYSIS_NOT_FOUND",
             next_step=f"spec-kitty record-analysis --mission {ctx.identity.mid8} "
@@ -30,7 +30,7 @@ def analyze(cwd: Path, mission: str | None) -> Report:
     try:
         front = read_front_matter(text, source=str(path))
     except MissionStatusError as err:
-        raise ContextError(
+        raise CliError(
             err.message.replace("WP file", "analysis report"),
             code="ANALYSIS_REPORT_INVALID",
             next_step=f"record it again: spec-kitty record-analysis --mission "

@@ -10,10 +10,10 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mission_context import ContextError
 from spec_kitty_cli._dashboard import PORT_IN_USE_MARK, dashboard_scope, dashboard_spec
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
-from spec_kitty_cli._runtime import check_action, repository_root, service_failure
+from spec_kitty_cli._runtime import check_action, repository_root
 
 if TYPE_CHECKING:
     from sync_daemon import ServiceSpec
@@ -23,8 +23,8 @@ def _url(port: int) -> str:
     return f"http://127.0.0.1:{port}/"
 
 
-def _port_in_use(port: int, detail: str = "") -> ContextError:
-    return ContextError(
+def _port_in_use(port: int, detail: str = "") -> CliError:
+    return CliError(
         f"port {port} on 127.0.0.1 is already in use{detail}",
         code=PORT_IN_USE_MARK,
         next_step="choose another port with --port N, or --port 0 for a free one",
@@ -46,16 +46,16 @@ def dashboard(cwd: Path, action: str, *, port: int, open_browser: bool) -> Repor
 
     try:
         return _run(cwd, action, port=port, open_browser=open_browser)
-    except ServiceError as err:
+    except ServiceError as err:  # otherwise the daemon package's error reaches the user as it is
         if PORT_IN_USE_MARK in err.message:
             raise _port_in_use(port) from None
-        raise service_failure(err, "spec-kitty dashboard status") from None
+        raise
 
 
 def _run(cwd: Path, action: str, *, port: int, open_browser: bool) -> Report:
     check_action("dashboard", action, ("start", "stop", "status"))
     if not 0 <= port <= 65535:
-        raise ContextError(
+        raise CliError(
             f"--port {port} is not a TCP port",
             code="INVALID_ARGUMENTS",
             next_step="pass --port 0 (a free port) or a port between 1 and 65535",

@@ -30,7 +30,8 @@ from mission_status import (
     MissionStatusError,
     render_status_json,
 )
-from spec_kitty_cli._output import EXIT_FAILURE, Report
+from spec_kitty_cli._errors import EXIT_FAILURE
+from spec_kitty_cli._output import Report
 from spec_kitty_cli._runtime import console, repository_root, resolve
 
 STALE_CLAIM = timedelta(days=7)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mission_context import ContextError, Git, MissionExecutionContext, StatusWrite, branch_tip
+from mission_context import Git, MissionExecutionContext, StatusWrite, branch_tip
 from mission_status import Lane, isoformat
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._planning import commit_planning
 from spec_kitty_cli._runtime import finish_write, resolve
@@ -33,7 +34,7 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     try:
         text = tasks_md.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ContextError(
+        raise CliError(
             f"{tasks_md} does not exist",
             code="TASKS_NOT_FOUND",
             next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill it in",

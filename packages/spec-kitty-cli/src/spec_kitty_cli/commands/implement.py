@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from mission_context import (
-    ContextError,
     Git,
     LaneWorkspace,
     MissionExecutionContext,
@@ -19,6 +18,7 @@ from mission_context import (
     branch_tip,
 )
 from mission_status import Lane, StatusSnapshot, WPState
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._occurrence import require_admissible_map
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._planning import commit_planning
@@ -44,7 +44,7 @@ def implement(cwd: Path, wp: str, mission: str | None, agent: str) -> Report:
     first = _claimable(seeded_state(snapshot, ctx, wp_id), ctx, wp_id, agent)
     unready = _unready_dependencies(ctx, wp_id, snapshot)
     if unready:
-        raise ContextError(
+        raise CliError(
             f"{wp_id} depends on work that is not approved yet: {', '.join(unready)}",
             code="DEPENDENCIES_NOT_READY",
             next_step="finish and approve those work packages first (`spec-kitty status`)",
@@ -84,14 +84,14 @@ def _claimable(state: WPState, ctx: MissionExecutionContext, wp_id: str, agent: 
     ``WORK_PACKAGE_NOT_IMPLEMENTABLE``."""
     lane = state.lane
     if lane in (Lane.CLAIMED, Lane.IN_PROGRESS) and state.actor not in (agent, ""):
-        raise ContextError(
+        raise CliError(
             f"{wp_id} is {lane.value} by {state.actor}",
             code="WORK_PACKAGE_CLAIMED",
             next_step=f"coordinate with {state.actor}, or pick another work package "
             f"(`spec-kitty status --mission {ctx.identity.mid8}`)",
         )
     if lane not in (Lane.PLANNED, Lane.CLAIMED, Lane.IN_PROGRESS):
-        raise ContextError(
+        raise CliError(
             f"{wp_id} is {lane.value}: only planned or claimed work can be implemented",
             code="WORK_PACKAGE_NOT_IMPLEMENTABLE",
             next_step="see `spec-kitty status`; a rejected review returns it to planned",

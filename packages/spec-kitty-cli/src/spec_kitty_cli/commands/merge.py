@@ -7,8 +7,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from mission_context import ContextError, MissionExecutionContext
+from mission_context import MissionExecutionContext
 from spec_kitty_cli import _merging as merging
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._runtime import resolve
 
@@ -21,7 +22,7 @@ def merge(
     Progress lines ``[n/N] ...`` go to stderr unless ``quiet``.
     """
     if resume and abort:
-        raise ContextError(
+        raise CliError(
             "--resume and --abort exclude each other",
             code="INVALID_ARGUMENTS",
             next_step="pass one of them",
@@ -33,21 +34,21 @@ def merge(
             return _plan_report(ctx, [merging.Step.parse(s) for s in state.steps], state.done)
         return _plan_report(ctx, merging.plan(ctx)[0], [])
     if abort and state is None:
-        raise ContextError(
+        raise CliError(
             f"no merge of {ctx.mission_dir_name} to abort",
             code="MERGE_STATE_NOT_FOUND",
             next_step="nothing to give up; `spec-kitty merge --mission "
             f"{ctx.identity.mid8} --dry-run` shows what a merge would do",
         )
     if state is not None and not resume and not abort:
-        raise ContextError(
+        raise CliError(
             f"a merge of {ctx.mission_dir_name} is already under way "
             f"({len(state.done)}/{len(state.steps)} steps done)",
             code="MERGE_IN_PROGRESS",
             next_step="continue it with --resume, or give it up with --abort",
         )
     if resume and state is None:
-        raise ContextError(
+        raise CliError(
             f"no merge of {ctx.mission_dir_name} to resume",
             code="MERGE_STATE_NOT_FOUND",
             next_step=f"start one: `spec-kitty merge --mission {ctx.identity.mid8}`",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mission_context import ContextError, StatusWrite
+from mission_context import StatusWrite
 from mission_status import Evidence, ReviewApproval, parse_lane
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._runtime import finish_write, resolve
 
@@ -31,7 +32,7 @@ def move_task(
     evidence = None
     if reviewer or approval_ref:
         if not (reviewer and approval_ref):
-            raise ContextError(
+            raise CliError(
                 "--reviewer and --approval-ref go together",
                 code="INVALID_ARGUMENTS",
                 next_step="pass both, e.g. --reviewer alice --approval-ref PR#12",

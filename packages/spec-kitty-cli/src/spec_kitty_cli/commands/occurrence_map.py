@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mission_context import ContextError, MissionExecutionContext
+from mission_context import MissionExecutionContext
+from spec_kitty_cli._errors import EXIT_FAILURE, CliError
 from spec_kitty_cli._occurrence import (
     MAP_NAME,
     check_wp,
@@ -14,7 +15,7 @@ from spec_kitty_cli._occurrence import (
     print_report,
     require_admissible_map,
 )
-from spec_kitty_cli._output import EXIT_FAILURE, Report, say
+from spec_kitty_cli._output import Report, say
 from spec_kitty_cli._runtime import check_action, resolve
 
 
@@ -28,24 +29,18 @@ def occurrence_map(
     replacement: str | None,
     strict: bool,
 ) -> Report:
-    """validate / check / init."""
-    from occurrence_map import OccurrenceMapError
-
+    """validate / check / init (a map that cannot be read is ``OCCURRENCE_MAP_<code>``)."""
     check_action("occurrence-map", action, ("validate", "check", "init"))
-    try:
-        if action == "init":
-            return _init(resolve(cwd, "occurrence-map", mission), term, replacement)
-        if action == "validate":
-            return _validate(resolve(cwd, "occurrence-map", mission))
-        return _check(cwd, wp, mission, strict=strict)
-    except OccurrenceMapError as err:
-        code = f"OCCURRENCE_MAP_{err.code.upper()}"  # the CLI's code style
-        raise ContextError(err.message, code=code, next_step=err.next_step) from None
+    if action == "init":
+        return _init(resolve(cwd, "occurrence-map", mission), term, replacement)
+    if action == "validate":
+        return _validate(resolve(cwd, "occurrence-map", mission))
+    return _check(cwd, wp, mission, strict=strict)
 
 
 def _check(cwd: Path, wp: str | None, mission: str | None, *, strict: bool) -> Report:
     if wp is None:
-        raise ContextError(
+        raise CliError(
             "check needs a work package",
             code="WORK_PACKAGE_UNRESOLVED",
             next_step="spec-kitty occurrence-map check WP01 --mission <handle>",
@@ -86,7 +81,7 @@ def _validate(ctx: MissionExecutionContext) -> Report:
 
     path = map_path(ctx)
     if not path.is_file():
-        raise ContextError(
+        raise CliError(
             f"{ctx.mission_dir_name} has no {MAP_NAME}",
             code="OCCURRENCE_MAP_NOT_FOUND",
             next_step=f"spec-kitty occurrence-map init --mission {ctx.identity.mid8} "
@@ -117,7 +112,7 @@ def _init(ctx: MissionExecutionContext, term: str | None, replacement: str | Non
     from occurrence_map import starter_map
 
     if not term or not replacement:
-        raise ContextError(
+        raise CliError(
             "init needs --term and --replacement",
             code="INVALID_ARGUMENTS",
             next_step="spec-kitty occurrence-map init --mission <handle> --term OLD "
@@ -125,7 +120,7 @@ def _init(ctx: MissionExecutionContext, term: str | None, replacement: str | Non
         )
     path = map_path(ctx)
     if path.exists():
-        raise ContextError(
+        raise CliError(
             f"{path} already exists",
             code="OCCURRENCE_MAP_EXISTS",
             next_step="edit it, or remove it first to start over",

@@ -6,8 +6,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mission_context import ContextError, place_artifact
+from mission_context import place_artifact
 from mission_status import isoformat
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._planning import ANALYSIS_INPUTS, ANALYSIS_REPORT, input_hashes
 from spec_kitty_cli._runtime import resolve
@@ -20,7 +21,7 @@ def record_analysis(cwd: Path, mission: str | None, input_file: str) -> Report:
     ctx = resolve(cwd, "record-analysis", mission)
     report = _read_input(input_file)
     if not report.strip():
-        raise ContextError(
+        raise CliError(
             "the analysis report is empty",
             code="INVALID_ARGUMENTS",
             next_step="pass a file (or stdin with `-`) holding the analysis",
@@ -51,13 +52,13 @@ def _read_input(input_file: str) -> str:
     try:
         return Path(input_file).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ContextError(
+        raise CliError(
             f"{input_file} does not exist",
             code="INPUT_FILE_NOT_FOUND",
             next_step="pass an existing file, or `-` to read the report from stdin",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ContextError(
+        raise CliError(
             f"cannot read {input_file}: {exc}",
             code="INVALID_ARGUMENTS",
             next_step="pass a readable UTF-8 text file",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mission_context import ContextError, StatusWrite
+from mission_context import StatusWrite
 from mission_status import Evidence, Lane, ReviewApproval, ReviewResult, WPState
+from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._occurrence import review_gate
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._runtime import finish_write, resolve
@@ -96,7 +97,7 @@ def _reviewed(state: WPState, to: Lane, result: ReviewResult) -> bool:
 
 def _require_review(state: WPState, wp_id: str) -> None:
     if state.lane not in (Lane.FOR_REVIEW, Lane.IN_REVIEW):
-        raise ContextError(
+        raise CliError(
             f"{wp_id} is {state.lane.value}, not waiting for review",
             code="WORK_PACKAGE_NOT_IN_REVIEW",
             next_step=f"move it first: `spec-kitty move-task {wp_id} --to for_review`",
@@ -108,21 +109,21 @@ def _check_review_arguments(
 ) -> str | None:
     """Validate the flag combination; the feedback text for a rejection."""
     if approve == reject:
-        raise ContextError(
+        raise CliError(
             "pass exactly one of --approve and --reject",
             code="INVALID_ARGUMENTS",
             next_step="--approve --reviewer R --reference X, or --reject --feedback-file F",
         )
     if approve:
         if not reference:
-            raise ContextError(
+            raise CliError(
                 "--approve needs --reference (where the review lives, e.g. PR#12)",
                 code="INVALID_ARGUMENTS",
                 next_step="add --reference <link or id>",
             )
         return None
     if feedback_file is None:
-        raise ContextError(
+        raise CliError(
             "--reject needs --feedback-file with what to change",
             code="INVALID_ARGUMENTS",
             next_step="write the feedback to a file and pass --feedback-file <file>",
@@ -130,13 +131,13 @@ def _check_review_arguments(
     try:
         text = feedback_file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ContextError(
+        raise CliError(
             f"{feedback_file} does not exist",
             code="FEEDBACK_FILE_NOT_FOUND",
             next_step="pass an existing feedback file",
         ) from None
     if not text.strip():
-        raise ContextError(
+        raise CliError(
             f"{feedback_file} is empty",
             code="INVALID_ARGUMENTS",
             next_step="write what must change into the feedback file",

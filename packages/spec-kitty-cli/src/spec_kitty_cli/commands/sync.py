@@ -6,22 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from spec_kitty_cli._output import Report
-from spec_kitty_cli._runtime import check_action, repository_root, service_failure
+from spec_kitty_cli._runtime import check_action, repository_root
 from spec_kitty_cli._sync import read_settings, service_spec
 
 
 def sync(cwd: Path, action: str) -> Report:
-    """start / stop / status / now (deliver the queued events here, without the daemon)."""
-    from sync_daemon import ServiceError
+    """start / stop / status / now (deliver the queued events here, without the daemon).
 
+    The daemon package's own errors (``SERVICE_*``) reach the user as they are.
+    """
     check_action("sync", action, ("start", "stop", "status", "now"))
-    try:
-        return _run(cwd, action)
-    except ServiceError as err:  # the daemon package's own structured error
-        raise service_failure(err, "spec-kitty sync status") from None
-
-
-def _run(cwd: Path, action: str) -> Report:
     from sync_daemon import Outbox, ensure_running, outbox_dir, status, stop
 
     settings = read_settings(repository_root(cwd))
