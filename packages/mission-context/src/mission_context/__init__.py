@@ -27,6 +27,7 @@ from ._create import CreatedMission, create_mission, human_slug
 from ._errors import ContextError
 from ._gitcmd import Git, GitError
 from ._init import (
+    CONFIG_PATH,
     MERGE_DRIVER,
     STATUS_MERGE_DRIVER,
     InitResult,
@@ -52,8 +53,10 @@ from ._workspaces import (
     is_checkout,
     remove_worktree,
 )
+from ._worktrees import held_lock
 
 __all__ = [
+    "CONFIG_PATH",
     "MERGE_DRIVER",
     "STATUS_MERGE_DRIVER",
     "ArtifactPlacement",
@@ -88,6 +91,7 @@ __all__ = [
     "discard_uncommitted",
     "driver_commands",
     "ensure_merge_drivers",
+    "held_lock",
     "highest_mission_number",
     "human_slug",
     "incomplete_worktrees",

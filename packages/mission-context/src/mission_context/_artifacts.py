@@ -80,9 +80,7 @@ def discard_uncommitted(ctx: MissionExecutionContext, checkout: Path, *names: st
     such file). For a command that knows it wrote them and is taking its work
     back (``merge --abort``); returns the paths restored.
     """
-    from mission_status import LOG_FILENAME, STATUS_FILENAME
-
-    from ._meta import META_FILENAME
+    from mission_status import LOG_FILENAME, META_FILENAME, STATUS_FILENAME
 
     git = Git(checkout)
     rels = [

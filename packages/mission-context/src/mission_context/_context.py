@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mission_status import GitDirs, MissionStatus, find_git_dirs
+from mission_status import META_FILENAME, GitDirs, MissionStatus, find_git_dirs
 
 from ._errors import ContextError
 from ._handles import mission_dirs, resolve_handle
 from ._lanes import LanePlan, read_lanes
-from ._meta import META_FILENAME, MissionMeta, Topology
+from ._meta import MissionMeta, Topology
 from ._worktrees import Refs
 
 SPECS_DIRNAME = "kitty-specs"

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mission_status import isoformat, new_ulid
+from mission_status import META_FILENAME, isoformat, new_ulid
 
 from ._commit import CommitResult, commit_to
 from ._context import SPECS_DIRNAME, CommitTarget, git_dirs_of, mission_branch_of
 from ._errors import ContextError
 from ._gitcmd import Git
-from ._meta import META_FILENAME, MissionMeta, Topology
+from ._meta import MissionMeta, Topology
 from ._worktrees import Refs
 
 SPEC_FILENAME = "spec.md"

@@ -17,8 +17,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from mission_status import META_FILENAME
+
 from ._errors import ContextError
-from ._meta import META_FILENAME, read_mission_id
+from ._meta import read_mission_id
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")

@@ -13,11 +13,10 @@ from typing import Any
 
 import msgspec
 
-from mission_status import write_atomic
+from mission_status import META_FILENAME, write_atomic
 
 from ._errors import ContextError
 
-META_FILENAME = "meta.json"
 LANES_FILENAME = "lanes.json"
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 

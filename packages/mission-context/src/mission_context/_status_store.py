@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from mission_status import (
     LOG_FILENAME,
+    META_FILENAME,
     STATUS_FILENAME,
     Annotation,
     EventLog,
@@ -420,7 +421,7 @@ def _copy_of_branch(ctx: MissionExecutionContext, git: Git, tip: str) -> Path:
     try:
         directory = ctx.mission_dir_in(root)
         directory.mkdir(parents=True)
-        names = (LOG_FILENAME, STATUS_FILENAME, "meta.json")
+        names = (LOG_FILENAME, STATUS_FILENAME, META_FILENAME)
         prefix = f"{SPECS_DIRNAME}/{ctx.mission_dir_name}"
         for name, data in zip(
             names, git.blobs([f"{tip}:{prefix}/{n}" for n in names]), strict=True

@@ -15,36 +15,42 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from mission_status import GitPointerError, find_git_dirs
+from mission_status import LOCK_DIRNAME, GitPointerError, find_git_dirs
 
 from ._errors import ContextError
 from ._gitcmd import Git
 
 _HEADS = "refs/heads/"
-#: Cross-process locks live in the common git dir, shared by every worktree
-#: (mission-status keeps its event-log locks there too).
-LOCKS_DIRNAME = "spec-kitty-locks"
 
 
 @contextmanager
-def held_lock(common_dir: Path, name: str, *, timeout: float, code: str) -> Iterator[None]:
+def held_lock(
+    common_dir: Path,
+    name: str,
+    *,
+    timeout: float,
+    code: str,
+    message: str | None = None,
+    next_step: str = "wait for the other spec-kitty command to finish, then retry",
+) -> Iterator[None]:
     """Hold ``<common dir>/spec-kitty-locks/<name>`` across processes and worktrees.
 
-    Raises :class:`ContextError` with ``code`` when another process holds it
-    for ``timeout`` seconds.
+    The one lock-with-timeout of the packages above mission-status (whose event-log
+    locks live in the same folder). Raises :class:`ContextError` with ``code``
+    (and ``message``, ``next_step``) when another process holds it for ``timeout`` s.
     """
     from filelock import FileLock, Timeout  # only writers pay for the import
 
-    path = common_dir / LOCKS_DIRNAME / name
+    path = common_dir / LOCK_DIRNAME / name
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path))
     try:
         lock.acquire(timeout=timeout)
     except Timeout:
         raise ContextError(
-            f"another command has held {path} for {timeout:g}s",
+            message or f"another command has held {path} for {timeout:g}s",
             code=code,
-            next_step="wait for the other spec-kitty command to finish, then retry",
+            next_step=next_step,
         ) from None
     try:
         yield

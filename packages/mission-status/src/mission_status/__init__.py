@@ -41,8 +41,9 @@ from ._git import (
 )
 from ._ids import isoformat, new_ulid
 from ._lanes import ALLOWED_EDGES, DISPLAY_LANES, TERMINAL_LANES, Lane, check_transition, parse_lane
-from ._log import LOG_FILENAME, EventLog, ForeignRow, LockTimeoutError, TornLine
+from ._log import LOCK_DIRNAME, LOG_FILENAME, EventLog, ForeignRow, LockTimeoutError, TornLine
 from ._merge import MergeOutcome, merge_logs
+from ._meta import META_FILENAME
 from ._progress import Progress, progress
 from ._reducer import Reducer, reduce
 from ._snapshot import StatusSnapshot, WPState, render_status_json
@@ -58,7 +59,9 @@ from ._views import (
 __all__ = [
     "ALLOWED_EDGES",
     "DISPLAY_LANES",
+    "LOCK_DIRNAME",
     "LOG_FILENAME",
+    "META_FILENAME",
     "STATUS_FILENAME",
     "TERMINAL_LANES",
     "Actor",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 import os
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from mission_context import (
     checkout_of,
     commit_to,
     discard_uncommitted,
+    held_lock,
     is_checkout,
     place_artifact,
     remove_worktree,
@@ -132,22 +134,16 @@ def save_state(ctx: MissionExecutionContext, state: MergeState) -> None:
     write_atomic(path, msgspec.json.format(msgspec.json.encode(state), indent=2) + b"\n")
 
 
-def run_lock(ctx: MissionExecutionContext) -> Any:
+def run_lock(ctx: MissionExecutionContext) -> AbstractContextManager[None]:
     """Held for the whole of a merge, resume or abort: one at a time per mission."""
-    from filelock import FileLock, Timeout
-
-    path = ctx.git_common_dir / "spec-kitty-locks" / f"{ctx.mission_dir_name}.merge-run.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
-    try:
-        lock.acquire(timeout=0.5)
-    except Timeout:
-        raise CliError(
-            f"another merge of {ctx.mission_dir_name} is running",
-            code="MERGE_IN_PROGRESS",
-            next_step="wait for it to finish (or stop it), then run the command again",
-        ) from None
-    return lock
+    return held_lock(
+        ctx.git_common_dir,
+        f"{ctx.mission_dir_name}.merge-run.lock",
+        timeout=0.5,
+        code="MERGE_IN_PROGRESS",
+        message=f"another merge of {ctx.mission_dir_name} is running",
+        next_step="wait for it to finish (or stop it), then run the command again",
+    )
 
 
 # -- planning the merge ------------------------------------------------------------------

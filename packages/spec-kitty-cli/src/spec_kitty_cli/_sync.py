@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mission_context import MissionExecutionContext
+from mission_context import CONFIG_PATH, MissionExecutionContext
 from mission_status import StatusEvent
 from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._runtime import warn
-
-CONFIG_PATH = (".kittify", "config.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +38,7 @@ def read_settings(root: Path) -> SyncSettings:
     A config that is not valid YAML, or a ``sync`` section of the wrong shape, is
     ``CONFIG_INVALID`` naming the file (and the line), never a guess.
     """
-    path = root.joinpath(*CONFIG_PATH)
+    path = root / CONFIG_PATH
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

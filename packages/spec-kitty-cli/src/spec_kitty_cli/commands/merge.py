@@ -54,22 +54,17 @@ def merge(
             next_step=f"start one: `spec-kitty merge --mission {ctx.identity.mid8}`",
         )
     progress = Console(stderr=True, highlight=False, quiet=quiet)
-    lock = merging.run_lock(ctx)
-    try:
+    with merging.run_lock(ctx):
         state = merging.load_state(ctx)  # under the lock: what the last run left
         if abort:
             assert state is not None
             gave_up = merging.abort(ctx, state, progress)
-            line = (
-                f"Gave up the merge of {ctx.mission_dir_name}; {state.target_branch} is as before."
-            )
-            return Report(gave_up, [line])
+            line = f"Gave up the merge of {ctx.mission_dir_name}; "
+            return Report(gave_up, [f"{line}{state.target_branch} is as before."])
         if state is None:
             state = merging.start(ctx)
         merged = merging.run_steps(ctx, state, progress)
         return Report(merged, [f"Merged {ctx.mission_dir_name} into {state.target_branch}."])
-    finally:
-        lock.release()
 
 
 def _plan_report(
