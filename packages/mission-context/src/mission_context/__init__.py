@@ -19,6 +19,7 @@ from ._context import (
     PromptSource,
     StatusSurface,
     Workspace,
+    git_dirs_of,
     list_missions,
     resolve_action_context,
 )
@@ -51,6 +52,7 @@ from ._workspaces import (
     checkout_of,
     incomplete_worktrees,
     is_checkout,
+    registered_worktrees,
     remove_worktree,
 )
 from ._worktrees import held_lock
@@ -91,6 +93,7 @@ __all__ = [
     "discard_uncommitted",
     "driver_commands",
     "ensure_merge_drivers",
+    "git_dirs_of",
     "held_lock",
     "highest_mission_number",
     "human_slug",
@@ -101,6 +104,7 @@ __all__ = [
     "locate_status",
     "missing_merge_drivers",
     "place_artifact",
+    "registered_worktrees",
     "remove_worktree",
     "resolve_action_context",
     "status_source",

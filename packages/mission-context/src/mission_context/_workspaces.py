@@ -158,6 +158,15 @@ def remove_worktree(
     return removed
 
 
+def registered_worktrees(cwd: Path, env: Mapping[str, str] | None = None) -> list[Path]:
+    """Every worktree registered in the repository of ``cwd`` (the primary first), stale ones
+    (their directory deleted) included: read from git's files, like ``git worktree list``."""
+    from ._context import git_dirs_of
+
+    dirs = git_dirs_of(Path(cwd))
+    return [worktree.root for worktree in Refs(dirs.primary_root, dirs.common_dir, env).worktrees()]
+
+
 def is_checkout(path: Path) -> bool:
     """Whether ``path`` is the top of a checkout (a worktree that has not been removed)."""
     return (path / ".git").exists()

@@ -58,15 +58,9 @@ def repository_root(cwd: Path, *, common: bool = False) -> Path:
 
     With ``common``, its common git dir instead.
     """
-    from mission_status import find_git_dirs
+    from mission_context import git_dirs_of
 
-    dirs = find_git_dirs(cwd)
-    if dirs is None:
-        raise CliError(
-            f"{cwd} is not inside a git repository",
-            code="NOT_A_REPOSITORY",
-            next_step="run the command from your project's checkout",
-        )
+    dirs = git_dirs_of(Path(cwd), next_step="run the command from your project's checkout")
     return dirs.common_dir if common else dirs.primary_root
 
 

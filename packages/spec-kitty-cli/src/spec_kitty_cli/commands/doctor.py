@@ -16,12 +16,12 @@ from typing import Any
 from rich.progress import Progress as Bar
 
 from mission_context import (
-    Git,
     MissionExecutionContext,
     incomplete_worktrees,
     is_checkout,
     list_missions,
     missing_merge_drivers,
+    registered_worktrees,
     resolve_action_context,
 )
 from mission_status import (
@@ -148,13 +148,6 @@ def _orphans(ctx: MissionExecutionContext, worktrees: list[Path]) -> list[Findin
     ]
 
 
-def _registered_worktrees(root: Path) -> list[Path]:
-    text = Git(root).out("worktree", "list", "--porcelain")
-    return [
-        Path(line[len("worktree ") :]) for line in text.splitlines() if line.startswith("worktree ")
-    ]
-
-
 def doctor(cwd: Path, mission: str | None, *, quiet: bool) -> Report:
     """Check one mission (or all); exit 1 when any error is found.
 
@@ -165,7 +158,7 @@ def doctor(cwd: Path, mission: str | None, *, quiet: bool) -> Report:
     else:
         names = list_missions(cwd=cwd)
     root = Path(cwd)
-    worktrees = _registered_worktrees(root)
+    worktrees = registered_worktrees(root)
     missing = missing_merge_drivers(repository_root(root, common=True))
     now = datetime.now(UTC)
     report: dict[str, list[Finding]] = {}
