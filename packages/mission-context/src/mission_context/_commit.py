@@ -82,8 +82,8 @@ def commit_to(
     source, rels = _checkout_paths(base, paths)
     with branch_lock(source.common_dir, target.branch, timeout=lock_timeout):
         holder = Refs(source.primary_root, source.common_dir, env).holder_of(target.branch)
-        if holder is not None and holder.branch != target.branch and _only_bisecting(holder):
-            holder = None  # a bisect never moves the branch: commit to the ref itself
+        if holder is not None and holder.branch != target.branch and not holder.rebasing:
+            holder = None  # only bisected there, which never moves it: commit to the ref itself
         git = Git(source.worktree_root, env)
         parent = branch_tip(git, target.branch) if holder is None else None
         if holder is None and parent is None:
@@ -107,17 +107,6 @@ def commit_to(
             return CommitResult(sha, target.branch, "index", None, rels)
         assert holder is not None
         return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
-
-
-def _only_bisecting(holder: Worktree) -> bool:
-    """Whether ``holder`` holds its branch only because it is bisecting (not rebasing) it."""
-    git_dir = holder.git_dir
-    return (
-        git_dir is not None
-        and (git_dir / "BISECT_LOG").exists()
-        and not (git_dir / "rebase-merge").exists()
-        and not (git_dir / "rebase-apply").exists()
-    )
 
 
 def branch_lock(

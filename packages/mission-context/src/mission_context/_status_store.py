@@ -101,7 +101,8 @@ def locate_branch(
 ) -> StatusHome:
     """Where ``branch`` is checked out, with ``ctx``'s mission directory there."""
     refs = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env)
-    worktrees = refs.worktrees()
+    primary = refs.primary()  # the usual holder of a target: no need to list every worktree
+    worktrees = [primary] if primary is not None and primary.branch == branch else refs.worktrees()
     for worktree in worktrees:
         if worktree.exists and worktree.branch == branch:
             return StatusHome(
@@ -112,10 +113,8 @@ def locate_branch(
             )
     rebased = None
     for worktree in worktrees:
-        for name in ("rebase-merge", "rebase-apply"):
-            marker = worktree.git_dir / name if worktree.git_dir is not None else None
-            if marker is not None and _read(marker / "head-name") == f"refs/heads/{branch}":
-                rebased = marker
+        if worktree.rebasing == branch and worktree.git_dir is not None:
+            rebased = git_operation_marker(worktree.root) or worktree.git_dir
     return StatusHome(branch=branch, checkout=None, mission_dir=None, blocked_by=rebased)
 
 
@@ -432,10 +431,3 @@ def _copy_of_branch(ctx: MissionExecutionContext, git: Git, tip: str) -> Path:
         shutil.rmtree(root, ignore_errors=True)
         raise
     return root
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return None

@@ -62,21 +62,23 @@ def held_lock(
 class Worktree:
     """One checkout registered in the repository.
 
-    ``branch`` is the branch it has out (None when detached). ``busy_branch`` is
-    a branch it is rebasing or bisecting while HEAD is detached: git treats that
-    branch as checked out there too. ``exists`` is False for a stale
+    ``branch`` is the branch it has out (None when detached). ``rebasing`` and
+    ``bisecting`` name a branch it is rebasing or bisecting while HEAD is
+    detached: git treats that branch as checked out there too, but only a rebase
+    moves it (a bisect leaves it where it is). ``exists`` is False for a stale
     registration whose directory has gone.
     """
 
     root: Path
     git_dir: Path | None
     branch: str | None
-    busy_branch: str | None
+    rebasing: str | None
+    bisecting: str | None
     exists: bool
     locked: bool
 
     def holds(self, branch: str) -> bool:
-        return branch in (self.branch, self.busy_branch)
+        return branch in (self.branch, self.rebasing, self.bisecting)
 
 
 def _read(path: Path) -> str | None:
@@ -100,13 +102,17 @@ def _head_branch(git_dir: Path) -> str | None:
     return _short(head[len("ref:") :].strip())
 
 
-def _busy_branch(git_dir: Path) -> str | None:
+def _rebasing(git_dir: Path) -> str | None:
+    """The branch a rebase in ``git_dir`` is replaying (and will move when it finishes)."""
     for name in ("rebase-merge/head-name", "rebase-apply/head-name"):
         branch = _short(_read(git_dir / name))
         if branch is not None:
             return branch
-    bisect = _read(git_dir / "BISECT_START")
-    return bisect or None
+    return None
+
+
+def _bisecting(git_dir: Path) -> str | None:
+    return _read(git_dir / "BISECT_START") or None
 
 
 class Refs:
@@ -132,6 +138,13 @@ class Refs:
         packed = _read(self.common_dir / "packed-refs") or ""
         wanted = f" {_HEADS}{branch}"
         return any(line.endswith(wanted) for line in packed.splitlines())
+
+    def primary(self) -> Worktree | None:
+        """The primary checkout alone, read from its files (None with the reftable backend,
+        whose HEAD is not a plain file): the usual holder of a target branch, cheaply."""
+        if self.reftable:
+            return None
+        return self._worktree(self.primary_root, self.common_dir, locked=False)
 
     def worktrees(self) -> list[Worktree]:
         """The primary checkout first, then every linked worktree (stale ones included)."""
@@ -159,7 +172,8 @@ class Refs:
             root=root,
             git_dir=git_dir,
             branch=_head_branch(git_dir),
-            busy_branch=_busy_branch(git_dir),
+            rebasing=_rebasing(git_dir),
+            bisecting=_bisecting(git_dir),
             exists=(root / ".git").exists(),
             locked=locked,
         )
@@ -182,7 +196,8 @@ class Refs:
                     root=root,
                     git_dir=git_dir,
                     branch=_short(fields.get("branch")),
-                    busy_branch=_busy_branch(git_dir) if git_dir else None,
+                    rebasing=_rebasing(git_dir) if git_dir else None,
+                    bisecting=_bisecting(git_dir) if git_dir else None,
                     exists="prunable" not in fields and (root / ".git").exists(),
                     locked="locked" in fields,
                 )
