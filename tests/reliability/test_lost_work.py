@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -71,6 +73,14 @@ def _checkout_files(root: Path) -> dict[str, str]:
     return {
         path: sha for path, sha in tree_digest(root).items() if not path.startswith(".worktrees")
     }
+
+
+def run_advice(cwd: Path, command: str) -> None:
+    """Run a command line a next step printed, as a user would paste it."""
+    done = subprocess.run(
+        shlex.split(command), cwd=cwd, env=ENV, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
 
 
 def _refs(root: Path) -> str:
@@ -192,7 +202,9 @@ def test_merge_refuses_a_lane_branch_that_is_missing(tmp_path: Path) -> None:
     assert f"git branch {lane} origin/{lane}" in error["next_step"]
     assert _refs(root) == refs  # nothing merged, numbered or marked done
     assert _board(root, mid8) == board
-    git(root, "branch", lane, f"origin/{lane}")  # the next step, as given
+    advice = re.search(r"`(git branch [^`]+)`", error["next_step"])
+    assert advice is not None
+    run_advice(root, advice.group(1))  # the next step, run exactly as given
     merged = ok_json(root, "merge", "--mission", mid8)
     assert sorted(merged["done"]) == ["WP01", "WP02", "WP03"]
     assert git(root, "show", "main:src/core.py") == "# WP01"
@@ -393,3 +405,25 @@ def test_a_refused_retrospect_leaves_no_stray_file(tmp_path: Path) -> None:
         (root / ".git" / "MERGE_HEAD").unlink()
     assert not (root / "kitty-specs" / name / "retrospective.yaml").exists()
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_abort_refuses_to_drop_a_commit_the_merge_did_not_make(tmp_path: Path) -> None:
+    """A commit of someone else's lands on the target mid-merge: abort must not reset it away."""
+    root = make_repo(tmp_path / "repo")
+    mid8, _, spaces = _approved_lanes(root)
+    for wp in ("WP01", "WP03"):  # the first and the last lane to land both write README.md
+        commit_work(spaces[wp], "README.md", f"written by {wp}\n")
+    stopped = cli(root, "merge", "--mission", mid8, "--json")
+    assert json.loads(stopped.stdout)["error"]["code"] == "MERGE_CONFLICT"
+    git(root, "merge", "--abort")  # the user sets the conflict aside ...
+    commit_work(root, "NOTES.md", "someone else's work\n")  # ... and commits their own work
+    ours = git(root, "rev-parse", "HEAD")
+    error = _refused(root, ["merge", "--mission", mid8, "--abort"], "MERGE_ABORT_UNSAFE")
+    assert ours[:12] in error["message"] and "NOTES" not in error["next_step"]
+    assert git(root, "rev-parse", "main") == ours  # nothing thrown away
+    advice = re.search(r"`(spec-kitty merge [^`]+)`", error["next_step"])
+    assert advice is not None
+    resumed = cli(root, *shlex.split(advice.group(1))[1:])
+    assert resumed.returncode == 1  # the conflict is still there, and says so
+    assert "MERGE_CONFLICT" in resumed.stderr
+    git(root, "merge-base", "--is-ancestor", ours, "main")  # still in main (raises if not)
