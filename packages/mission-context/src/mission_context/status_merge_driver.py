@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     merged = merged_view(Path.cwd(), args[3], *sides, env=os.environ)
     if merged is None:
         print(
-            f"STATUS_MERGE_CONFLICT: {args[3]} is not a status view on every side; "
-            "next: `spec-kitty materialize` once the event log is merged",
+            f"STATUS_MERGE_CONFLICT: {args[3]} is not a status view on every side; next: "
+            f"take one side (`git checkout --ours -- {args[3]}`) and `git add` it; the next "
+            "status write recomputes it from the event log",
             file=sys.stderr,
         )
         return 1
