@@ -44,7 +44,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     "mid8": {"mission_context": "derived once, in Identity"},
 }
 #: Modules that read the legacy ``feature_slug`` key of old event-log rows.
-LEGACY_SLUG_READERS = ("mission_status._log", "mission_status._bulk")
+LEGACY_SLUG_READERS = ("mission_status._log",)
 
 _PATH_NAMES = ("meta.json", "kitty-specs", ".worktrees", ".git", "gitdir:", "commondir")
 

@@ -1,6 +1,11 @@
 """``EventLog``: the append-only ``status.events.jsonl`` of one mission directory.
 
-Reads stream line by line (bounded memory, line-numbered typed errors). Appends
+Reads stream in blocks of whole lines (bounded memory, line-numbered typed
+errors). One rule says what a row is (:func:`_kind_of`, on the few keys that
+decide it) and one type says what each kind holds (``StatusEvent``,
+``Annotation``); a block is decoded with a few msgspec calls (every line's
+markers, then each kind as one typed list), and a row that needs spec-kitty's
+special cases, or a block with any error, goes line by line. Appends
 take a per-mission file lock that every worktree of the repository shares (it
 lives in the git common dir), write with ``O_APPEND`` and ``fsync``, and never
 rewrite existing lines.
@@ -8,21 +13,22 @@ rewrite existing lines.
 
 from __future__ import annotations
 
+import enum
 import errno
+import operator
 import os
+import re
 import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from ._bulk import RETROSPECTIVE_TYPES as _RETROSPECTIVE_TYPES
-from ._bulk import ULID as _ULID
-from ._bulk import RecordGroups, decode_block
 from ._errors import EventLogError, MissionStatusError
 from ._events import Annotation, StatusEvent, encode_line
 from ._fsutil import fsync_dir
@@ -31,8 +37,10 @@ from ._git import find_git_dirs
 LOG_FILENAME = "status.events.jsonl"
 LOCK_DIRNAME = "spec-kitty-locks"
 
-_EVENT_DECODER = msgspec.json.Decoder(StatusEvent)
-_ANY_DECODER = msgspec.json.Decoder()
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_RETROSPECTIVE_TYPES = frozenset(
+    {"RetrospectiveCaptured", "RetrospectiveCaptureFailed", "RetrospectiveSkipped"}
+)
 _T = TypeVar("_T")
 
 
@@ -57,9 +65,25 @@ class TornLine:
 
 
 LogRecord = StatusEvent | Annotation | ForeignRow
+_IGNORED_ROW = ForeignRow(None)
 
 
-class _Probe(msgspec.Struct):
+@dataclass(slots=True)
+class RecordGroups:
+    """A block's records by kind, each kind in file order: all a reduce needs.
+
+    ``retrospective`` holds the raw ``retrospective.*`` rows; other foreign
+    rows feed nothing and are dropped.
+    """
+
+    transitions: list[StatusEvent] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+    retrospective: list[dict[str, Any]] = field(default_factory=list)
+
+
+# Decoded rows never form reference cycles, so the garbage collector need not
+# track them (that would cost a collection every few hundred rows).
+class _Markers(msgspec.Struct, gc=False):
     """Only the keys that decide what a row is; msgspec skips everything else cheaply."""
 
     kind: Any = msgspec.UNSET
@@ -69,8 +93,125 @@ class _Probe(msgspec.Struct):
     feature_slug: Any = msgspec.UNSET
 
 
-_PROBE_DECODER = msgspec.json.Decoder(_Probe)
-_ANNOTATION_DECODER = msgspec.json.Decoder(Annotation)
+class _Kind(enum.Enum):
+    TRANSITION = "transition"
+    ANNOTATION = "annotation"
+    RETROSPECTIVE = "retrospective"  # a foreign row that feeds the snapshot
+    IGNORED = "ignored"  # a foreign row that feeds nothing
+    UNKNOWN = "unknown"  # a ``kind`` this format does not have: an error
+
+
+def _kind_of(markers: _Markers) -> _Kind:
+    """What a row is: the one rule (formats.md), whichever way the row was decoded."""
+    kind = markers.kind
+    if kind is not msgspec.UNSET and kind is not None:
+        return _Kind.ANNOTATION if kind == "annotation" else _Kind.UNKNOWN
+    event_name = markers.event_name
+    if isinstance(event_name, str) and event_name.startswith("retrospective."):
+        return _Kind.RETROSPECTIVE
+    row_type = markers.type
+    if markers.event_type is not msgspec.UNSET or (
+        isinstance(row_type, str) and row_type in _RETROSPECTIVE_TYPES
+    ):
+        return _Kind.IGNORED
+    return _Kind.TRANSITION
+
+
+def _typed(kind: _Kind, markers: _Markers) -> type[StatusEvent] | type[Annotation] | None:
+    """The type a row of this kind decodes to directly, if it can (else :func:`_exact`).
+
+    A transition that names its mission only by the legacy ``feature_slug``
+    needs the exact path, which fills ``mission_slug`` from it.
+    """
+    if kind is _Kind.ANNOTATION:
+        return Annotation
+    if kind is _Kind.TRANSITION and markers.feature_slug is msgspec.UNSET:
+        return StatusEvent
+    return None
+
+
+_MARKERS = msgspec.json.Decoder(_Markers)
+_PLAIN = _Markers()  # an ordinary transition has none of the markers
+_NOTE = _Markers(kind="annotation")  # an ordinary annotation
+_EVENT_ID = operator.attrgetter("event_id")
+_MARKERS_LIST = msgspec.json.Decoder(list[_Markers])
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {
+    StatusEvent: msgspec.json.Decoder(StatusEvent),
+    Annotation: msgspec.json.Decoder(Annotation),
+}
+_LIST_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {
+    StatusEvent: msgspec.json.Decoder(list[StatusEvent]),
+    Annotation: msgspec.json.Decoder(list[Annotation]),
+}
+_ANY_DECODER = msgspec.json.Decoder()
+
+
+def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
+    """Decode and classify one non-blank log line. Raises :class:`EventLogError`."""
+    _check_utf8(line, path=path, line_no=line_no)
+    try:
+        markers = _MARKERS.decode(line)
+    except msgspec.DecodeError:
+        _decode_object(line, path=path, line_no=line_no)  # raises the precise error
+        raise  # pragma: no cover - _decode_object always raises here
+    return _record(markers, line, path, line_no)
+
+
+def _record(markers: _Markers, line: bytes, path: Path, line_no: int) -> LogRecord:
+    """The record of a line whose markers are already decoded."""
+    kind = _kind_of(markers)
+    if kind is _Kind.IGNORED:
+        return _IGNORED_ROW
+    typed = _typed(kind, markers)
+    if typed is not None:
+        try:
+            record: LogRecord = _DECODERS[typed].decode(line)
+        except msgspec.DecodeError:
+            pass  # falsy evidence, a null slug, a wrong type...: the exact path decides
+        else:
+            if type(record) is not Annotation or _ULID.match(record.event_id):
+                return record  # an annotation's id must also be a ULID
+    return _exact(kind, _decode_object(line, path=path, line_no=line_no), path, line_no)
+
+
+def _exact(kind: _Kind, obj: dict[str, Any], path: Path, line_no: int) -> LogRecord:
+    """A row of ``kind`` from its decoded object, as spec-kitty reads it, or the precise error."""
+    if kind is _Kind.UNKNOWN:
+        raise EventLogError(
+            f"unknown kind {obj['kind']!r} (the only kind is 'annotation')",
+            path=path,
+            line=line_no,
+            code="EVENT_LOG_UNKNOWN_KIND",
+        )
+    if kind is _Kind.RETROSPECTIVE:
+        return ForeignRow(obj)
+    if kind is _Kind.ANNOTATION:
+        event_id = obj.get("event_id")
+        if not isinstance(event_id, str) or not _ULID.match(event_id):
+            raise EventLogError(
+                f"annotation event_id {event_id!r} is not a ULID",
+                path=path,
+                line=line_no,
+                code="EVENT_LOG_INVALID_EVENT",
+            )
+        return _convert(obj, Annotation, path=path, line_no=line_no)
+    # A lane transition. spec-kitty treats a falsy evidence/review_result as absent.
+    fields = dict(obj)
+    for name in ("evidence", "review_result"):
+        if name in fields and not fields[name]:
+            fields[name] = None
+    if not fields.get("mission_slug"):
+        fields["mission_slug"] = fields.get("feature_slug") or ""
+    return _convert(fields, StatusEvent, path=path, line_no=line_no)
+
+
+def _check_utf8(line: bytes, *, path: Path, line_no: int) -> None:
+    if line.isascii():  # msgspec does not validate the fields it skips
+        return
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc, path=path, line_no=line_no) from None
 
 
 def _not_utf8(exc: UnicodeDecodeError, *, path: Path, line_no: int) -> EventLogError:
@@ -80,51 +221,6 @@ def _not_utf8(exc: UnicodeDecodeError, *, path: Path, line_no: int) -> EventLogE
         line=line_no,
         code="EVENT_LOG_NOT_UTF8",
     )
-
-
-def decode_row(line: bytes, *, path: Path, line_no: int) -> LogRecord:
-    """Decode and classify one non-blank log line. Raises :class:`EventLogError`.
-
-    The exact path: bulk reads go through :func:`decode_rows`, which batches the
-    common cases and falls back to this for anything unusual.
-    """
-    if not line.isascii():  # msgspec does not validate the fields it skips
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(exc, path=path, line_no=line_no) from None
-    try:
-        probe = _PROBE_DECODER.decode(line)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        _decode_object(line, path=path, line_no=line_no)  # raises the precise error
-        raise  # pragma: no cover - _decode_object always raises here
-
-    def exact() -> LogRecord:
-        return classify(
-            _decode_object(line, path=path, line_no=line_no), path=path, line_no=line_no
-        )
-
-    if probe.kind is not msgspec.UNSET and probe.kind is not None:
-        if probe.kind != "annotation":
-            raise EventLogError(
-                f"unknown kind {probe.kind!r} (the only kind is 'annotation')",
-                path=path,
-                line=line_no,
-                code="EVENT_LOG_UNKNOWN_KIND",
-            )
-        try:
-            annotation = _ANNOTATION_DECODER.decode(line)
-        except msgspec.ValidationError:
-            return exact()
-        return annotation if _ULID.match(annotation.event_id) else exact()
-    if _is_foreign(probe):
-        return ForeignRow(None)
-    if probe.feature_slug is msgspec.UNSET and probe.event_name is msgspec.UNSET:
-        try:
-            return _EVENT_DECODER.decode(line)
-        except msgspec.DecodeError:
-            pass  # falsy evidence, null slug...: the exact path decides
-    return exact()
 
 
 def _decode_object(line: bytes, *, path: Path, line_no: int) -> dict[str, Any]:
@@ -147,42 +243,6 @@ def _decode_object(line: bytes, *, path: Path, line_no: int) -> dict[str, Any]:
     return obj
 
 
-def classify(obj: dict[str, Any], *, path: Path, line_no: int) -> LogRecord:
-    """Turn a decoded row into a transition, an annotation or a foreign row."""
-    kind = obj.get("kind")
-    if kind is not None:
-        if kind != "annotation":
-            raise EventLogError(
-                f"unknown kind {kind!r} (the only kind is 'annotation')",
-                path=path,
-                line=line_no,
-                code="EVENT_LOG_UNKNOWN_KIND",
-            )
-        event_id = obj.get("event_id")
-        if not isinstance(event_id, str) or not _ULID.match(event_id):
-            raise EventLogError(
-                f"annotation event_id {event_id!r} is not a ULID",
-                path=path,
-                line=line_no,
-                code="EVENT_LOG_INVALID_EVENT",
-            )
-        return _convert(obj, Annotation, path=path, line_no=line_no)
-    event_name = obj.get("event_name")
-    if isinstance(event_name, str) and event_name.startswith("retrospective."):
-        return ForeignRow(obj)
-    row_type = obj.get("type")
-    if (isinstance(row_type, str) and row_type in _RETROSPECTIVE_TYPES) or "event_type" in obj:
-        return ForeignRow(None)
-    # A lane transition. spec-kitty treats a falsy evidence/review_result as absent.
-    fields = dict(obj)
-    for name in ("evidence", "review_result"):
-        if name in fields and not fields[name]:
-            fields[name] = None
-    if not fields.get("mission_slug"):
-        fields["mission_slug"] = fields.get("feature_slug") or ""
-    return _convert(fields, StatusEvent, path=path, line_no=line_no)
-
-
 def _convert(obj: dict[str, Any], kind: type[_T], *, path: Path, line_no: int) -> _T:
     try:
         return msgspec.convert(obj, kind)
@@ -199,78 +259,97 @@ def _convert(obj: dict[str, Any], kind: type[_T], *, path: Path, line_no: int) -
         ) from None
 
 
-_PROBES_DECODER = msgspec.json.Decoder(list[_Probe])
-_EVENTS_DECODER = msgspec.json.Decoder(list[StatusEvent])
-_ANNOTATIONS_DECODER = msgspec.json.Decoder(list[Annotation])
 _BLOCK_SIZE = 8 << 20
 # What a write cut short looks like: unparseable JSON, or a multi-byte character cut in two.
 _TORN_CODES = frozenset({"EVENT_LOG_INVALID_JSON", "EVENT_LOG_NOT_UTF8"})
 
 
-def _is_plain(probe: _Probe) -> bool:
-    unset = msgspec.UNSET
-    return (
-        probe.kind is unset
-        and probe.event_type is unset
-        and probe.type is unset
-        and probe.event_name is unset
-        and probe.feature_slug is unset
-    )
-
-
-def _is_foreign(probe: _Probe) -> bool:
-    """A non-lane row that feeds nothing (retrospective.* rows feed the snapshot)."""
-    if isinstance(probe.event_name, str) and probe.event_name.startswith("retrospective."):
-        return False
-    return probe.event_type is not msgspec.UNSET or (
-        isinstance(probe.type, str) and probe.type in _RETROSPECTIVE_TYPES
-    )
-
-
 def decode_rows(lines: list[bytes], numbers: list[int], *, path: Path) -> list[LogRecord]:
-    """Decode many non-blank lines at once; same results and errors as :func:`decode_row`.
+    """Decode many non-blank lines at once: exactly what :func:`decode_row` gives each."""
+    decoded = _decode_batch(lines, numbers, path)
+    return decoded.records() if decoded is not None else _one_by_one(lines, numbers, path)
 
-    One msgspec call classifies every line, one decodes all plain transitions
-    and one all annotations; any line that is unusual, or a batch that fails,
-    goes through the exact per-line path.
+
+def decode_groups(lines: list[bytes], numbers: list[int], *, path: Path) -> RecordGroups:
+    """The same records by kind (:class:`RecordGroups`), without putting them in order."""
+    decoded = _decode_batch(lines, numbers, path)
+    if decoded is None:
+        return _grouped(_one_by_one(lines, numbers, path))
+    return decoded.groups()
+
+
+def _one_by_one(lines: list[bytes], numbers: list[int], path: Path) -> list[LogRecord]:
+    return [decode_row(line, path=path, line_no=n) for line, n in zip(lines, numbers, strict=True)]
+
+
+class _Batch:
+    """A block decoded in a few msgspec calls: the ordinary transitions and annotations
+    each as one typed list, the other rows one by one, each group in file order."""
+
+    __slots__ = ("annotation_mask", "annotations", "others", "transition_mask", "transitions")
+
+    def __init__(self, transition_mask: list[bool], annotation_mask: list[bool]) -> None:
+        self.transition_mask, self.annotation_mask = transition_mask, annotation_mask
+        self.transitions: list[StatusEvent] = []
+        self.annotations: list[Annotation] = []
+        self.others: dict[int, LogRecord] = {}
+
+    def records(self) -> list[LogRecord]:
+        records: list[Any] = [None] * len(self.transition_mask)
+        for mask, group in (
+            (self.transition_mask, self.transitions),
+            (self.annotation_mask, self.annotations),
+        ):
+            for i, record in zip(compress(range(len(mask)), mask), group, strict=True):
+                records[i] = record
+        for i, other in self.others.items():
+            records[i] = other
+        return records
+
+    def groups(self) -> RecordGroups:
+        others = self.others.values()
+        if any(type(record) is not ForeignRow for record in others):
+            return _grouped(self.records())  # a transition among the others: keep file order
+        retrospective = [r.record for r in others if isinstance(r, ForeignRow) and r.record]
+        return RecordGroups(self.transitions, self.annotations, retrospective)
+
+
+def _decode_batch(lines: list[bytes], numbers: list[int], path: Path) -> _Batch | None:
+    """The block as a :class:`_Batch`, or None when it must be decoded line by line.
+
+    Any failure gives None, so that an error is always the first bad line's,
+    reported by :func:`decode_row`.
     """
-
-    def one_by_one(indexes: list[int]) -> list[LogRecord]:
-        return [decode_row(lines[i], path=path, line_no=numbers[i]) for i in indexes]
-
-    everything = list(range(len(lines)))
-    if not all(line.isascii() for line in lines):
-        for i in everything:  # report bad UTF-8 at its line before any batch decode
-            if not lines[i].isascii():
-                decode_row(lines[i], path=path, line_no=numbers[i])
     try:
-        probes = _PROBES_DECODER.decode(b"[" + b",".join(lines) + b"]")
-    except msgspec.DecodeError:
-        return one_by_one(everything)
-    records: list[LogRecord | None] = [None] * len(lines)
-    plain: list[int] = []
-    notes: list[int] = []
-    for i, probe in enumerate(probes):
-        if _is_plain(probe):
-            plain.append(i)
-        elif probe.kind == "annotation":
-            notes.append(i)
-        elif _is_foreign(probe) and (probe.kind is msgspec.UNSET or probe.kind is None):
-            records[i] = ForeignRow(None)
-        else:
-            records[i] = decode_row(lines[i], path=path, line_no=numbers[i])
-    for indexes, decoder in ((plain, _EVENTS_DECODER), (notes, _ANNOTATIONS_DECODER)):
-        if not indexes:
-            continue
-        try:
-            batch: list[Any] = decoder.decode(b"[" + b",".join(lines[i] for i in indexes) + b"]")
-        except msgspec.DecodeError:
-            batch = one_by_one(indexes)
-        for i, record in zip(indexes, batch, strict=True):
-            if type(record) is Annotation and not _ULID.match(record.event_id):
-                record = decode_row(lines[i], path=path, line_no=numbers[i])  # noqa: PLW2901
-            records[i] = record
-    return records  # type: ignore[return-value]  # every slot was filled above
+        if not all(map(bytes.isascii, lines)):
+            for line, line_no in zip(lines, numbers, strict=True):
+                _check_utf8(line, path=path, line_no=line_no)
+        joined = b"[" + b",".join(lines) + b"]"
+        markers = _MARKERS_LIST.decode(joined)
+        batch = _Batch(list(map(_PLAIN.__eq__, markers)), list(map(_NOTE.__eq__, markers)))
+        if batch.transition_mask.count(True) == len(lines):  # only transitions: many logs
+            batch.transitions = _LIST_DECODERS[StatusEvent].decode(joined)
+            return batch
+        if batch.transition_mask.count(True) + batch.annotation_mask.count(True) < len(lines):
+            ordinary = map(operator.or_, batch.transition_mask, batch.annotation_mask)
+            for i in compress(range(len(lines)), map(operator.not_, ordinary)):
+                batch.others[i] = _record(markers[i], lines[i], path, numbers[i])
+        for typed, mask in (
+            (StatusEvent, batch.transition_mask),
+            (Annotation, batch.annotation_mask),
+        ):
+            if True in mask:
+                rows = b",".join(compress(lines, mask))
+                group = _LIST_DECODERS[typed].decode(b"[" + rows + b"]")
+                if typed is StatusEvent:
+                    batch.transitions = group
+                elif all(map(_ULID.match, map(_EVENT_ID, group))):
+                    batch.annotations = group
+                else:
+                    return None
+    except (msgspec.DecodeError, EventLogError):
+        return None
+    return batch
 
 
 class LogScan:
@@ -296,18 +375,14 @@ class LogScan:
         yield from self._tail()
 
     def groups(self) -> Iterator[RecordGroups]:
-        """The same records, by kind, block by block: what a reduce needs, read faster.
+        """The same records, by kind, block by block: what a reduce needs.
 
         Kinds keep their file order; the order between kinds is not kept (a
         reduce does not depend on it). Errors are the same as iteration's.
         """
         for block in self._blocks():
-            groups = decode_block(block)
-            if groups is None:
-                groups = _grouped(self._block(block))
-            else:
-                self._advance(len(block), groups.lines)
-            yield groups
+            lines, numbers = self._lines(block)
+            yield decode_groups(lines, numbers, path=self.path) if lines else RecordGroups()
         tail = list(self._tail())
         if tail:
             yield _grouped(tail)
@@ -358,17 +433,19 @@ class LogScan:
         yield record
 
     def _block(self, block: bytes) -> list[LogRecord]:
-        lines: list[bytes] = []
-        numbers: list[int] = []
+        lines, numbers = self._lines(block)
+        return decode_rows(lines, numbers, path=self.path) if lines else []
+
+    def _lines(self, block: bytes) -> tuple[list[bytes], list[int]]:
+        """A block's non-blank lines, stripped, and their numbers; moves past the block."""
         first = self.next_line
-        for index, raw in enumerate(block.split(b"\n")[:-1]):
-            stripped = raw.strip()
-            if stripped:
-                lines.append(stripped)
-                numbers.append(first + index)
-        records = decode_rows(lines, numbers, path=self.path) if lines else []
-        self._advance(len(block), block.count(b"\n"))
-        return records
+        raw = block.split(b"\n")[:-1]
+        lines = list(map(bytes.strip, raw))
+        self._advance(len(block), len(raw))
+        if b"" not in lines:
+            return lines, list(range(first, first + len(lines)))
+        kept = [(line, first + index) for index, line in enumerate(lines) if line]
+        return [line for line, _ in kept], [number for _, number in kept]
 
     def _advance(self, size: int, lines: int) -> None:
         self.end_offset += size

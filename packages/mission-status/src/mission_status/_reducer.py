@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
-from ._bulk import AnnotationRow, RecordGroups, Transition
 from ._events import (
     CLAIM_RELEASE_SLOTS,
     REPLACE_SLOTS,
@@ -31,7 +30,7 @@ from ._events import (
     actor_identity,
 )
 from ._lanes import Lane
-from ._log import ForeignRow, LogRecord
+from ._log import ForeignRow, LogRecord, RecordGroups
 from ._snapshot import StatusSnapshot, WPState, empty_summary
 
 _SYNTHETIC_REASON_PREFIXES = ("Force move to ", "move-task: ")
@@ -121,7 +120,7 @@ def _union(base: list[str], extra: Iterable[str]) -> list[str]:
     return merged
 
 
-def _reason_source(event: Transition) -> str:
+def _reason_source(event: StatusEvent) -> str:
     if event.reason_source is not None:
         return event.reason_source
     reason = event.reason
@@ -141,7 +140,7 @@ class _Track:
 
     __slots__ = ("claim", "event", "force_count", "review_result", "rollback")
 
-    def __init__(self, event: Transition) -> None:
+    def __init__(self, event: StatusEvent) -> None:
         self.event = event
         self.force_count = 0
         self.rollback = False
@@ -200,10 +199,10 @@ class Reducer:
         self._retro_rows.extend(groups.retrospective)
         return True
 
-    def add_transition(self, event: Transition) -> bool:
+    def add_transition(self, event: StatusEvent) -> bool:
         return self.add_transitions((event,))
 
-    def add_transitions(self, events: Iterable[Transition]) -> bool:
+    def add_transitions(self, events: Iterable[StatusEvent]) -> bool:
         """Fold transitions in order; False (stopping there) at the first out-of-order one."""
         seen, tracks, last_key = self._seen, self._tracks, self._last_key
         count = self.event_count
@@ -250,7 +249,7 @@ class Reducer:
         self._last_key, self.event_count = last_key, count
         return in_order
 
-    def add_annotation(self, annotation: AnnotationRow) -> bool:
+    def add_annotation(self, annotation: Annotation) -> bool:
         key = (annotation.at, annotation.event_id)
         if self._last_annotation_key is not None and key < self._last_annotation_key:
             return False
