@@ -5,7 +5,7 @@ drivers' output, owner records) must be fsynced before the rename and its direct
 after it, or a crash can leave an empty or a vanished file. That is easy to forget
 at a new call site, so every rename goes through the one helper of its package:
 ``mission_status.write_atomic`` (which mission-context and the CLI use too), and
-sync-daemon's owner record (sync-daemon depends on nothing of ours). A planted
+sync-daemon's ``write_atomic`` (sync-daemon depends on nothing of ours). A planted
 violation proves the check can fail.
 """
 
@@ -19,7 +19,7 @@ SOURCES = sorted(ROOT.glob("packages/*/src/*/**/*.py"))
 #: The modules allowed to rename, and the helper each one is.
 HELPERS = {
     "mission_status._fsutil": "write_atomic, the helper of mission-status, context and CLI",
-    "sync_daemon._owner": "write_record, sync-daemon's (it depends on no other package)",
+    "sync_daemon._files": "write_atomic, sync-daemon's (it depends on no other package)",
 }
 _RENAMES = frozenset({"replace", "rename", "renames"})
 

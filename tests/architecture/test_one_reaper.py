@@ -1,8 +1,9 @@
 """One liveness probe, one reaper: the rule the tool we replace broke (three reapers, two probes).
 
-Static checks over every shipped module: only ``sync_daemon._liveness`` decides whether a
-process is alive (``os.kill(pid, 0)``, process start times), and only ``sync_daemon._service``
-sends a signal that stops a process. A planted violation proves each check can fail.
+Static checks over every shipped module: only ``sync_daemon._processes`` decides whether a
+process is alive (``os.kill(pid, 0)``, process start times) and sends a signal that stops a
+process (for the one reaper, ``sync_daemon._service``). A planted violation proves each check
+can fail.
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ def kill_calls(tree: ast.AST) -> list[tuple[int, bool]]:
 
 
 #: Where the signal functions may be named: the probe (signal 0) and the reaper.
-_SIGNAL_SITES = ("sync_daemon._liveness", "sync_daemon._service")
+_SIGNAL_SITES = ("sync_daemon._processes",)
 #: Where process start times may be read: the probe, the host (its own record), the reaper
 #: (a process's identity before it signals it), and the package's public re-export.
 _START_TIME_READERS = (
-    "sync_daemon._liveness", "sync_daemon._host", "sync_daemon._service", "sync_daemon.__init__",
+    "sync_daemon._processes", "sync_daemon._host", "sync_daemon._service", "sync_daemon.__init__",
 )  # fmt: skip
 
 
@@ -77,10 +78,10 @@ def _aliased_signals(tree: ast.AST) -> list[int]:
 def violations(module: str, tree: ast.AST) -> list[str]:
     problems = []
     for line, probe in kill_calls(tree):
-        if probe and module != "sync_daemon._liveness":
+        if probe and module != "sync_daemon._processes":
             problems.append(f"{module}:{line}: a second liveness probe (os.kill(pid, 0))")
-        if not probe and module != "sync_daemon._service":
-            problems.append(f"{module}:{line}: a second reaper (a signal sent outside _service)")
+        if not probe and module != "sync_daemon._processes":
+            problems.append(f"{module}:{line}: a second reaper (a signal sent outside _processes)")
     if module not in _SIGNAL_SITES:
         problems += [
             f"{module}:{line}: os.kill taken by another name" for line in _aliased_signals(tree)
@@ -105,7 +106,7 @@ def test_one_liveness_probe_and_one_signal_site() -> None:
     for path in SOURCES:
         problems += violations(_module(path), ast.parse(path.read_text(), str(path)))
     assert problems == []
-    assert kill_calls(ast.parse((ROOT / "packages/sync-daemon/src/sync_daemon/_service.py")
+    assert kill_calls(ast.parse((ROOT / "packages/sync-daemon/src/sync_daemon/_processes.py")
                                 .read_text()))  # fmt: skip
 
 
@@ -117,4 +118,4 @@ def test_a_planted_second_probe_and_reaper_are_caught() -> None:
     assert len(violations("spec_kitty_cli._dashboard", bare)) == 2
     aliased = ast.parse("import os\nfrom os import kill\nk = os.kill\nk(pid, 9)\n")
     assert len(violations("spec_kitty_cli._dashboard", aliased)) == 2
-    assert violations("sync_daemon._liveness", ast.parse("import os\nos.kill(p, 0)\n")) == []
+    assert violations("sync_daemon._processes", ast.parse("import os\nos.kill(p, 0)\n")) == []

@@ -1,4 +1,4 @@
-"""A tiny service for the tests (``serve()`` with extra routes) and helpers to drive it.
+"""A tiny service for the tests (``run_service()`` with extra routes) and helpers to drive it.
 
 Run as ``python echo_service.py serve --service echo --scope-id ID --state-root R --endpoint E
 --identity I [--idle-seconds S] [--version V] [--protocol P] [--busy]``.
@@ -15,16 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sync_daemon import (
-    Reply,
-    Route,
-    Scope,
-    ServiceSpec,
-    daemon_command,
-    scope_of,
-    serve,
-    serve_arguments,
-)
+from sync_daemon import Reply, Route, Scope, Served, ServiceSpec, daemon_command, run_service
 
 ECHO_SERVICE = Path(__file__).resolve()
 
@@ -121,24 +112,27 @@ def _echo(body: bytes) -> tuple[int, dict[str, Any]]:
 
 
 def main(argv: list[str]) -> int:
-    parser, serve_cmd = serve_arguments("echo_service.py", "the echo service")
-    serve_cmd.add_argument("--idle-seconds", type=float, default=0.0)
-    serve_cmd.add_argument("--version", default="1.0")
-    serve_cmd.add_argument("--protocol", type=int, default=1)
-    serve_cmd.add_argument("--busy", action="store_true")
-    args = parser.parse_args(argv)
-    scope = scope_of(parser, args, "echo")
-    serve(
-        args.service,
-        scope,
+    return run_service(
+        argv,
+        name="echo",
+        start=_start,
+        options=(
+            ("--version", {"default": "1.0"}),
+            ("--protocol", {"type": int, "default": 1}),
+            ("--busy", {"action": "store_true"}),
+        ),
+        prog="echo_service.py",
+    )
+
+
+def _start(_scope: Scope, args: Any) -> Served:
+    return Served(
         version=args.version,
         protocol=args.protocol,
         routes={("POST", "/echo"): Route(_echo), ("POST", "/public"): Route(_echo, auth=False)},
-        idle_seconds=args.idle_seconds,
-        health_extra=(lambda: {"busy": True}) if args.busy else None,
+        health=(lambda: {"busy": True}) if args.busy else None,
         resolver=_pages,
     )
-    return 0
 
 
 def _pages(method: str, path: str) -> Route | None:

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from receiver_support import Receiver
 
+from sync_daemon._files import read_json_lines
 from sync_daemon._outbox import DeliveryReport, Outbox
 from sync_daemon._sinks import (
     HttpSink,
     JsonlSink,
     Sink,
     SinkError,
-    read_json_lines,
     sink_from_config,
 )
 

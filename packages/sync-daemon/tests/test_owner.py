@@ -14,7 +14,7 @@ import pytest
 
 from sync_daemon import (
     OwnerRecord,
-    _liveness,
+    _processes,
     is_alive,
     process_start_time,
     read_record,
@@ -168,6 +168,6 @@ def test_start_time_parses_comm_with_spaces_and_parentheses(
     fake.mkdir()
     fields = ["S", *[str(n) for n in range(4, 22)], "987654", "0", "0"]
     (fake / "stat").write_text("4242 (evil ) (name) x) " + " ".join(fields) + "\n")
-    monkeypatch.setattr(_liveness, "_PROC", tmp_path)
+    monkeypatch.setattr(_processes, "_PROC", tmp_path)
 
     assert process_start_time(4242) == "987654"

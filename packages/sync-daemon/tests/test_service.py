@@ -339,6 +339,24 @@ def test_daemon_that_exits_early_raises_with_log_tail(make_spec: SpecFactory) ->
     assert info.value.next_step
 
 
+def test_a_port_in_use_is_its_own_error_and_leaves_no_daemon(make_spec: SpecFactory) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        spec = make_spec(extra=("--port", str(port)))
+        with pytest.raises(ServiceError) as info:
+            ensure_running(spec)
+
+    assert info.value.code == "SERVICE_PORT_IN_USE"
+    assert info.value.next_step
+    assert f"port {port} is in use" in spec.log_path.read_text()
+    assert read_record(spec.record_path).state == "absent"
+    assert marked_pids(spec) == []
+
+
 def test_lock_timeout_raises(make_spec: SpecFactory) -> None:
     spec = make_spec()
     hurried = type(spec)(**{**spec.__dict__, "lock_timeout": 0.2})

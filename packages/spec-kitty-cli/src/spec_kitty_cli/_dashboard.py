@@ -25,7 +25,6 @@ started, reused, stopped and reaped by the generic service mechanism of ``sync_d
 
 from __future__ import annotations
 
-import errno
 import getpass
 import hashlib
 import os
@@ -44,14 +43,11 @@ from spec_kitty_cli._board import board_of
 from spec_kitty_cli._errors import exit_code_for
 
 if TYPE_CHECKING:
-    from sync_daemon import Reply, Route, Scope, ServiceSpec
+    from sync_daemon import Reply, Route, Scope, Served, ServiceSpec
 
 SERVICE = "dashboard"
 #: Bumped when the page/API contract changes incompatibly: older dashboards are replaced.
 PROTOCOL = 1
-#: Exit status of the daemon when its port is taken (the CLI turns it into an error code).
-_PORT_IN_USE_EXIT = 98
-PORT_IN_USE_MARK = "DASHBOARD_PORT_IN_USE"
 
 #: The planning artifacts the API serves, by exact name; nothing else is ever opened.
 ARTIFACTS: tuple[str, ...] = (
@@ -357,34 +353,24 @@ def _read_text(path: Path) -> bytes:
 
 def main(argv: Sequence[str]) -> int:
     """``serve``: run the dashboard in the foreground until stopped."""
-    from sync_daemon import scope_of, serve, serve_arguments
+    from sync_daemon import run_service
+
+    return run_service(argv, name=SERVICE, start=_start, prog="python -m spec_kitty_cli._dashboard")
+
+
+def _start(scope: Scope, _args: object) -> Served:
+    from sync_daemon import Served
 
     from .__about__ import __version__
 
-    parser, serve_cmd = serve_arguments("python -m spec_kitty_cli._dashboard", "the dashboard")
-    serve_cmd.add_argument("--port", type=int, default=0)
-    serve_cmd.add_argument("--idle-seconds", type=float, default=0.0)
-    args = parser.parse_args(argv)
-    scope = scope_of(parser, args, SERVICE)
-    dashboard = Dashboard(Path(args.endpoint))
-    try:
-        serve(
-            SERVICE,
-            scope,
-            version=__version__,
-            protocol=PROTOCOL,
-            routes=dashboard.routes(),
-            resolver=dashboard.resolver,
-            idle_seconds=args.idle_seconds,
-            health_extra=dashboard.health,
-            port=args.port,
-        )
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        print(f"{PORT_IN_USE_MARK}: port {args.port} is in use", file=sys.stderr, flush=True)
-        return _PORT_IN_USE_EXIT
-    return 0
+    dashboard = Dashboard(Path(scope.endpoint))
+    return Served(
+        version=__version__,
+        protocol=PROTOCOL,
+        routes=dashboard.routes(),
+        resolver=dashboard.resolver,
+        health=dashboard.health,
+    )
 
 
 # The process: its scope (one per repository and user) and its command line.

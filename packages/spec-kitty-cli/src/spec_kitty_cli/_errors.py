@@ -159,6 +159,7 @@ EXIT_CODES: dict[str, int] = {
         "SERVICE_LOCK_TIMEOUT",
         "SERVICE_START_FAILED",
         "SERVICE_START_TIMEOUT",
+        "SERVICE_PORT_IN_USE",
         "DASHBOARD_PORT_IN_USE",
     ),
 }

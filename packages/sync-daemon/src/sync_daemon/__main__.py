@@ -2,7 +2,7 @@
 
 import sys
 
-from sync_daemon._daemon import run
+from sync_daemon._sync import main
 
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,4 +1,8 @@
-"""Daemon side of "one background service per scope": serve routes on loopback until retired.
+"""One background service per scope, the daemon side: serve routes on loopback until retired.
+
+:func:`run_service` is every service daemon's ``main``: it parses the daemon command that
+:func:`sync_daemon.daemon_command` built, checks its markers against the scope, lets the service
+build what it serves (:class:`Served`) and serves it.
 
 :func:`serve` generates the control token in-process (it never travels on a command line or in
 the environment), binds ``127.0.0.1`` on a free port, writes the owner record (mode 0600), and
@@ -8,7 +12,9 @@ record if it still names this process.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import errno
 import hmac
 import json
 import os
@@ -19,15 +25,16 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from ._liveness import process_start_time
 from ._owner import OwnerRecord, remove_record, write_record
-from ._service import Scope
+from ._processes import process_start_time
+from ._service import PORT_IN_USE_EXIT, SCOPE_FLAGS, Scope
 
 #: Largest request body accepted; bigger ones get 413.
 MAX_BODY = 8 * 1024 * 1024
@@ -149,6 +156,79 @@ class _Host:
     def authorized(self, header: str | None) -> bool:
         expected = f"Bearer {self.record.token}".encode()
         return header is not None and hmac.compare_digest(header.encode("utf-8"), expected)
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a service daemon serves, as its ``start`` function builds it from the scope.
+
+    ``routes`` by (method, path), ``resolver`` for paths with parameters, ``health`` for extra
+    ``/health`` fields (``"busy": true`` keeps the daemon from retiring), and ``close`` to run
+    on the way out. ``version`` and ``protocol`` are what the owner record reports.
+    """
+
+    version: str
+    protocol: int
+    routes: Mapping[tuple[str, str], Route]
+    resolver: Resolver | None = None
+    health: Callable[[], dict[str, Any]] | None = None
+    close: Callable[[], None] | None = None
+
+
+#: An extra option of a daemon command: the flag and its ``argparse`` keyword arguments.
+Option = tuple[str, Mapping[str, Any]]
+
+
+def run_service(
+    argv: Sequence[str],
+    *,
+    name: str,
+    start: Callable[[Scope, argparse.Namespace], Served],
+    options: Sequence[Option] = (),
+    idle_seconds: float = 0.0,
+    prog: str | None = None,
+) -> int:
+    """Run service ``name`` in the foreground: ``serve --service NAME --scope-id ID ...``.
+
+    Every daemon command takes the scope flags, ``--idle-seconds`` (default ``idle_seconds``)
+    and ``--port`` (default 0, a free port), plus ``options``. Exits 0 once retired, and
+    :data:`PORT_IN_USE_EXIT` (with a line on stderr) when the port asked for is taken.
+    """
+    parser = argparse.ArgumentParser(prog=prog)
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("serve", help=f"run the {name} service in the foreground")
+    for flag in SCOPE_FLAGS:
+        command.add_argument(flag, required=True)
+    command.add_argument("--idle-seconds", type=float, default=idle_seconds)
+    command.add_argument("--port", type=int, default=0)
+    for flag, settings in options:
+        command.add_argument(flag, **settings)
+    args = parser.parse_args(argv)
+    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
+    if scope.scope_id != args.scope_id or args.service != name:
+        parser.error("--scope-id / --service do not match the scope given")
+    served = start(scope, args)
+    try:
+        serve(
+            name,
+            scope,
+            version=served.version,
+            protocol=served.protocol,
+            routes=served.routes,
+            idle_seconds=args.idle_seconds,
+            health_extra=served.health,
+            resolver=served.resolver,
+            port=args.port,
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"port {args.port} is in use", file=sys.stderr, flush=True)
+        return PORT_IN_USE_EXIT
+    finally:
+        if served.close is not None:
+            served.close()
+    return 0
 
 
 def serve(

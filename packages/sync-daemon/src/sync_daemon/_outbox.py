@@ -1,6 +1,6 @@
 """The durable outbox: a journal of queued events and a ledger of delivery outcomes.
 
-Files in the outbox directory (both append-only JSON lines, see :mod:`sync_daemon._sinks`):
+Files in the outbox directory (both append-only JSON lines, see :mod:`sync_daemon._files`):
 
 * ``journal.jsonl``: one ``{"seq", "event_id", "queued_at", "event"}`` object per queued event.
   An event is journaled (and fsynced) before anything is sent. ``seq`` is 1, 2, 3, ... in
@@ -39,7 +39,8 @@ from typing import Any
 
 from filelock import FileLock
 
-from ._sinks import Sink, SinkError, append_json_lines, read_json_lines
+from ._files import append_json_lines, read_json_lines
+from ._sinks import Sink, SinkError
 
 JOURNAL_NAME = "journal.jsonl"
 LEDGER_NAME = "ledger.jsonl"

@@ -8,12 +8,12 @@ control token.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
+
+from ._files import write_atomic
 
 RecordState = Literal["absent", "valid", "unreadable"]
 
@@ -57,23 +57,8 @@ class RecordRead:
 
 def write_record(path: Path, record: OwnerRecord) -> None:
     """Atomically write ``record`` to ``path`` as sorted-key JSON with mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(asdict(record), sort_keys=True, indent=2).encode("utf-8") + b"\n"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _RECORD_MODE)
-    try:
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, _RECORD_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    write_atomic(path, data, mode=_RECORD_MODE)
 
 
 def read_record(path: Path) -> RecordRead:
@@ -130,16 +115,3 @@ def _validate(data: object) -> str | None:
     if not 0 < data["port"] < 65536:
         return f"key 'port' must be a TCP port, got {data['port']}"
     return None
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename in ``directory`` durable where the platform allows it."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)

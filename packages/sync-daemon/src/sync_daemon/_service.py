@@ -1,4 +1,4 @@
-"""Client side of "one background service per scope": ensure, stop, status, reap, request.
+"""One background service per scope, the client side: ensure, stop, status, reap, request.
 
 A service is identified by its name and a :class:`Scope`; its state lives in
 ``<state_root>/services/<name>-<scope_id>/`` (``owner.json``, ``lock``, ``daemon.log``).
@@ -15,13 +15,10 @@ the environment.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
-import itertools
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -33,14 +30,23 @@ from typing import Any
 
 import filelock
 
-from ._liveness import is_alive, process_start_time, ps_column, same_user
 from ._owner import OwnerRecord, read_record, remove_record
+from ._processes import (
+    cmdline,
+    has_markers,
+    is_alive,
+    marked_pids,
+    process_start_time,
+    terminate,
+    wait_gone,
+)
 
 _POLL = 0.02
+#: A daemon's exit status when the port it was asked to listen on is taken.
+PORT_IN_USE_EXIT = 98
 _HEALTH_TIMEOUT = 1.0
 _REAP_GRACE = 3.0
 _LOG_TAIL = 2000
-_PROC = Path("/proc")
 
 
 class ServiceError(Exception):
@@ -110,7 +116,7 @@ class ServiceSpec:
 # --------------------------------------------------------------------------- the daemon command
 
 #: The arguments every daemon command carries: the reaper's markers and what rebuilds the scope.
-_SCOPE_FLAGS = ("--service", "--scope-id", "--state-root", "--endpoint", "--identity")
+SCOPE_FLAGS = ("--service", "--scope-id", "--state-root", "--endpoint", "--identity")
 
 
 def daemon_command(
@@ -122,28 +128,8 @@ def daemon_command(
     markers the reaper looks for come from here, so every service carries them the same way.
     """
     values = (name, scope.scope_id, str(scope.state_root), scope.endpoint, scope.identity)
-    pairs = [part for pair in zip(_SCOPE_FLAGS, values, strict=True) for part in pair]
+    pairs = [part for pair in zip(SCOPE_FLAGS, values, strict=True) for part in pair]
     return (*launcher, "serve", *pairs, *extra)
-
-
-def serve_arguments(
-    prog: str, what: str
-) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """The parser of a daemon command, and its ``serve`` subparser to add options to."""
-    parser = argparse.ArgumentParser(prog=prog)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help=f"run {what} in the foreground")
-    for flag in _SCOPE_FLAGS:
-        serve.add_argument(flag, required=True)
-    return parser, serve
-
-
-def scope_of(parser: argparse.ArgumentParser, args: argparse.Namespace, name: str) -> Scope:
-    """The scope a parsed daemon command names; a usage error when its markers disagree."""
-    scope = Scope(Path(args.state_root), args.endpoint, args.identity)
-    if scope.scope_id != args.scope_id or args.service != name:
-        parser.error("--scope-id / --service do not match the scope given")
-    return scope
 
 
 # --------------------------------------------------------------------------- public operations
@@ -293,6 +279,12 @@ def _spawn(spec: ServiceSpec) -> OwnerRecord:
     deadline = time.monotonic() + spec.start_timeout
     while time.monotonic() < deadline:
         code = child.poll()
+        if code == PORT_IN_USE_EXIT:
+            raise ServiceError(
+                f"{spec.name} daemon could not listen on the port it was given",
+                code="SERVICE_PORT_IN_USE",
+                next_step="Choose another port, or 0 for a free one.",
+            )
         if code is not None:
             raise ServiceError(
                 f"{spec.name} daemon exited with status {code} while starting:\n{_log_tail(spec)}",
@@ -365,13 +357,13 @@ def _stop_daemon(
     A pid that does not carry the service markers is never asked nor signalled (it is not our
     daemon, whatever the record says); only the record is dropped.
     """
-    args = _cmdline(record.pid)
-    if args is not None and _has_markers(args, spec.name, spec.scope.scope_id):
+    args = cmdline(record.pid)
+    if args is not None and has_markers(args, spec.name, spec.scope.scope_id):
         if ask:
             with contextlib.suppress(ServiceError, ValueError):
                 request(record, "POST", "/shutdown", timeout=min(timeout, 2.0))
-        if not (ask and _wait_gone(record.pid, record.start_time, timeout)):
-            _terminate(spec, record.pid, record.start_time, grace=timeout)
+        if not (ask and wait_gone(record.pid, record.start_time, timeout)):
+            terminate(spec.name, spec.scope.scope_id, record.pid, record.start_time, grace=timeout)
     remove_record(spec.record_path, pid=record.pid)
 
 
@@ -386,103 +378,12 @@ def _reap_locked(spec: ServiceSpec) -> list[int]:
         else:
             remove_record(spec.record_path, pid=found.record.pid)
     stopped = []
-    for pid in _marked_pids(spec.name, spec.scope.scope_id):
+    for pid in marked_pids(spec.name, spec.scope.scope_id):
         if pid == keep or pid == os.getpid():
             continue
         started = process_start_time(pid)
-        if started is not None and _terminate(spec, pid, started, grace=_REAP_GRACE):
+        if started is not None and terminate(
+            spec.name, spec.scope.scope_id, pid, started, grace=_REAP_GRACE
+        ):
             stopped.append(pid)
     return stopped
-
-
-def _terminate(spec: ServiceSpec, pid: int, start_time: str, *, grace: float) -> bool:
-    """SIGTERM ``pid`` if it is still a daemon of ``spec`` that started at ``start_time``;
-    SIGKILL after ``grace``. True if the process was signalled."""
-    if not _signal_daemon(spec, pid, start_time, signal.SIGTERM):
-        return False
-    if not _wait_gone(pid, start_time, grace):
-        _signal_daemon(spec, pid, start_time, signal.SIGKILL)
-        _wait_gone(pid, start_time, grace)
-    return True
-
-
-def _signal_daemon(spec: ServiceSpec, pid: int, start_time: str, sig: signal.Signals) -> bool:
-    """Signal ``pid`` only if it is this user's, unchanged, and carries the service markers."""
-    if process_start_time(pid) != start_time or not same_user(pid):
-        return False
-    args = _cmdline(pid)
-    if args is None or not _has_markers(args, spec.name, spec.scope.scope_id):
-        return False
-    try:
-        os.kill(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
-def _wait_gone(pid: int, start_time: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while process_start_time(pid) == start_time:
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(_POLL)
-    return True
-
-
-def _marked_pids(name: str, scope_id: str) -> list[int]:
-    """Pids of this user's processes whose argv carries ``--service name --scope-id scope_id``."""
-    if not _PROC.is_dir():
-        return _marked_pids_ps(name, scope_id)
-    pids = []
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        args = _cmdline(pid)
-        if args is not None and _has_markers(args, name, scope_id) and same_user(pid):
-            pids.append(pid)
-    return sorted(pids)
-
-
-def _marked_pids_ps(name: str, scope_id: str) -> list[int]:
-    """Non-Linux fallback: match the markers in ``ps`` output (arguments joined by spaces)."""
-    try:
-        done = subprocess.run(
-            ["ps", "-ax", "-o", "pid=,uid=,args="],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    pids = []
-    for line in done.stdout.splitlines():
-        parts = line.split(None, 2)
-        if len(parts) < 3 or not parts[0].isdigit() or parts[1] != str(os.getuid()):
-            continue
-        if _has_markers(parts[2].split(), name, scope_id):
-            pids.append(int(parts[0]))
-    return sorted(pids)
-
-
-def _cmdline(pid: int) -> list[str] | None:
-    """The arguments of ``pid`` (``ps`` words where there is no /proc), or None if unknown."""
-    if not _PROC.is_dir():
-        return _ps_args(pid)
-    try:
-        raw = (_PROC / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return None
-    return [a.decode("utf-8", errors="replace") for a in raw.split(b"\0")]
-
-
-def _ps_args(pid: int) -> list[str] | None:
-    """``ps`` words of ``pid``'s command line (where there is no /proc)."""
-    line = ps_column(pid, "args")
-    return line.split() if line is not None else None
-
-
-def _has_markers(args: list[str], name: str, scope_id: str) -> bool:
-    pairs = set(itertools.pairwise(args))
-    return ("--service", name) in pairs and ("--scope-id", scope_id) in pairs

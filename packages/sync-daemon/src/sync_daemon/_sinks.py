@@ -1,4 +1,4 @@
-"""Sinks: where the outbox forwards status events, plus the durable JSON-lines file helpers.
+"""Sinks: where the outbox forwards status events.
 
 Contract between the outbox and a sink (at-least-once delivery, idempotent receiver):
 
@@ -20,24 +20,20 @@ Sinks shipped here:
   receiver is expected to deduplicate by ``event_id``. Redirects are not followed (they would
   turn the POST into a GET). Error messages name the status code or exception type only, never
   the URL or the token.
-
-The helpers :func:`append_json_lines` and :func:`read_json_lines` implement the crash-safe
-JSON-lines discipline shared with the outbox: appends go through ``O_APPEND`` in one ``write``
-followed by ``fsync``; a torn last line (crash mid-append) is ignored on read, and the next
-append starts on a fresh line so the torn bytes never corrupt a later record.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from filelock import FileLock
+
+from ._files import append_json_lines, parse_json_lines
 
 #: Names accepted by :func:`sink_from_config` under the ``"sink"`` key.
 SINK_NAMES = ("jsonl", "http")
@@ -58,89 +54,6 @@ class Sink(Protocol):
     def send(self, batch: Sequence[Mapping[str, Any]]) -> None:
         """Deliver ``batch`` in order, or raise :class:`SinkError` leaving it undelivered."""
         ...
-
-
-# --- durable JSON-lines helpers -------------------------------------------------------------
-
-
-def encode_json_line(record: Mapping[str, Any]) -> bytes:
-    """One compact JSON line (sorted keys, trailing newline) for ``record``."""
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return (text + "\n").encode("utf-8")
-
-
-def append_json_lines(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
-    """Append ``records`` to ``path`` as JSON lines in one ``O_APPEND`` write, then fsync.
-
-    When the file does not end with a newline (a torn earlier append), a newline is written
-    first so the new records start on lines of their own. Serialisation happens before the file
-    is opened, so an unserialisable record writes nothing.
-    """
-    data = b"".join(encode_json_line(record) for record in records)
-    if not data:
-        return
-    created = not path.exists()
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        if _ends_without_newline(fd):
-            data = b"\n" + data
-        _write_all(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if created:
-        _fsync_directory(path.parent)
-
-
-def read_json_lines(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects stored one per line in ``path`` (missing file: none).
-
-    Lines that are not a complete JSON object (a torn append, or garbage) are skipped. An
-    unterminated last line counts only when it parses as a whole object, which is exactly how
-    it will read once the next append terminates it.
-    """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    return list(_parse_lines(raw))
-
-
-def _parse_lines(raw: bytes) -> Iterator[dict[str, Any]]:
-    for line in raw.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(value, dict):
-            yield value
-
-
-def _ends_without_newline(fd: int) -> bool:
-    size = os.fstat(fd).st_size
-    if size == 0:
-        return False
-    os.lseek(fd, size - 1, os.SEEK_SET)
-    return os.read(fd, 1) != b"\n"
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- sinks ------------------------------------------------------------------------------------
@@ -195,7 +108,7 @@ class JsonlSink:
         complete = chunk[: chunk.rfind(b"\n") + 1]
         self._scanned_bytes += len(complete)
         # An unterminated tail is read again next time; it counts now only if it is whole.
-        for record in _parse_lines(chunk):
+        for record in parse_json_lines(chunk):
             event_id = record.get("event_id")
             if isinstance(event_id, str):
                 self._known.add(event_id)

@@ -10,7 +10,7 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spec_kitty_cli._dashboard import PORT_IN_USE_MARK, dashboard_scope, dashboard_spec
+from spec_kitty_cli._dashboard import dashboard_scope, dashboard_spec
 from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._runtime import check_action, repository_root
@@ -26,7 +26,7 @@ def _url(port: int) -> str:
 def _port_in_use(port: int, detail: str = "") -> CliError:
     return CliError(
         f"port {port} on 127.0.0.1 is already in use{detail}",
-        code=PORT_IN_USE_MARK,
+        code="DASHBOARD_PORT_IN_USE",
         next_step="choose another port with --port N, or --port 0 for a free one",
     )
 
@@ -47,7 +47,7 @@ def dashboard(cwd: Path, action: str, *, port: int, open_browser: bool) -> Repor
     try:
         return _run(cwd, action, port=port, open_browser=open_browser)
     except ServiceError as err:  # otherwise the daemon package's error reaches the user as it is
-        if PORT_IN_USE_MARK in err.message:
+        if err.code == "SERVICE_PORT_IN_USE":
             raise _port_in_use(port) from None
         raise
 

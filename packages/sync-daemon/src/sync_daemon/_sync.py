@@ -1,15 +1,16 @@
 """The sync service: an outbox, a sink, and a delivery loop behind the generic service host.
 
 ``python -m sync_daemon serve --service sync --scope-id ID --state-root R --endpoint E
---identity I [--sink jsonl|http] [--url U] [--idle-seconds N]`` runs it in the
-foreground; :func:`sync_spec` builds the :class:`ServiceSpec` that starts it in the
-background (``ensure_running``). Events reach the outbox's journal before anything
-is sent: the CLI appends them itself (``POST /events`` does the same for other
-clients), and the loop delivers whatever is pending, with the outbox's backoff.
+--identity I [--sink jsonl|http] [--url U] [--idle-seconds N]`` runs it in the foreground
+(:func:`main`, through the generic :func:`run_service`); :func:`sync_spec` builds the
+:class:`ServiceSpec` that starts it in the background (``ensure_running``). Events reach the
+outbox's journal before anything is sent: the CLI appends them itself (``POST /events`` does the
+same for other clients), and the loop delivers whatever is pending, with the outbox's backoff.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import threading
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .__about__ import __version__
-from ._host import Route, serve
+from ._host import Route, Served, run_service
 from ._outbox import Outbox
-from ._service import Scope, ServiceSpec, daemon_command, scope_of, serve_arguments
+from ._service import Scope, ServiceSpec, daemon_command
 from ._sinks import sink_from_config
 
 SERVICE = "sync"
@@ -105,14 +106,22 @@ def _flush_route(outbox: Outbox, loop: _Loop) -> Route:
     return Route(handle)
 
 
-def run(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str]) -> int:
     """``serve``: run the sync service in the foreground until shutdown or idle exit."""
-    parser, serve_cmd = serve_arguments("python -m sync_daemon", "the sync service")
-    serve_cmd.add_argument("--sink", default="jsonl", choices=("jsonl", "http"))
-    serve_cmd.add_argument("--url")
-    serve_cmd.add_argument("--idle-seconds", type=float, default=DEFAULT_IDLE_SECONDS)
-    args = parser.parse_args(argv)
-    scope = scope_of(parser, args, SERVICE)
+    return run_service(
+        argv,
+        name=SERVICE,
+        start=_start,
+        options=(
+            ("--sink", {"default": "jsonl", "choices": ("jsonl", "http")}),
+            ("--url", {}),
+        ),
+        idle_seconds=DEFAULT_IDLE_SECONDS,
+        prog="python -m sync_daemon",
+    )
+
+
+def _start(scope: Scope, args: argparse.Namespace) -> Served:
     outbox = Outbox(outbox_dir(scope))
     loop = _Loop(outbox, sink_config(args.sink, args.url), scope.service_dir(SERVICE))
     worker = threading.Thread(target=loop.run, name="sync-delivery", daemon=True)
@@ -127,20 +136,17 @@ def run(argv: Sequence[str]) -> int:
             "busy": stats["pending"] > 0,
         }
 
-    try:
-        serve(
-            SERVICE,
-            scope,
-            version=__version__,
-            protocol=PROTOCOL,
-            routes={
-                ("POST", "/events"): _events_route(outbox, loop),
-                ("POST", "/flush"): _flush_route(outbox, loop),
-            },
-            idle_seconds=args.idle_seconds,
-            health_extra=health,
-        )
-    finally:
+    def close() -> None:
         loop.stop()
         worker.join(timeout=5)
-    return 0
+
+    return Served(
+        version=__version__,
+        protocol=PROTOCOL,
+        routes={
+            ("POST", "/events"): _events_route(outbox, loop),
+            ("POST", "/flush"): _flush_route(outbox, loop),
+        },
+        health=health,
+        close=close,
+    )
