@@ -11,15 +11,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mission_context import LanePlan, lanes_document
 from spec_kitty_cli._frontmatter import TasksError, read_front_matter, wp_title
 from spec_kitty_cli._tasks_md import (
-    LaneSpec,
     Subtask,
     WorkPackageSpec,
     compute_lanes,
-    lanes_document,
     parse_tasks_md,
     paths_overlap,
+    planning_wps,
     render_wp_file,
     slugify,
 )
@@ -625,7 +625,7 @@ def test_realistic_lanes() -> None:
     lanes = compute_lanes(parse_tasks_md(REALISTIC))
 
     assert lanes == [
-        LaneSpec(
+        LanePlan(
             lane_id="lane-a",
             wp_ids=("WP01", "WP03"),
             write_scope=("src/board/model.py", "src/store/*.py", "tests/test_model.py"),
@@ -633,7 +633,7 @@ def test_realistic_lanes() -> None:
             depends_on_lanes=(),
             parallel_group=0,
         ),
-        LaneSpec(
+        LanePlan(
             lane_id="lane-b",
             wp_ids=("WP02",),
             write_scope=("src/board/view.py", "tests/test_view.py"),
@@ -642,7 +642,7 @@ def test_realistic_lanes() -> None:
             parallel_group=1,
         ),
         # WP05 depends on WP04 (planning, no lane), which depends on WP02 and WP03.
-        LaneSpec(
+        LanePlan(
             lane_id="lane-c",
             wp_ids=("WP05",),
             write_scope=("src/cli/",),
@@ -650,7 +650,7 @@ def test_realistic_lanes() -> None:
             depends_on_lanes=("lane-a", "lane-b"),
             parallel_group=2,
         ),
-        LaneSpec(
+        LanePlan(
             lane_id="lane-d",
             wp_ids=("WP06",),
             write_scope=(),
@@ -665,12 +665,12 @@ def test_realistic_lanes_document() -> None:
     wps = parse_tasks_md(REALISTIC)
     document = lanes_document(
         compute_lanes(wps),
-        wps,
         mission_slug="board-redesign-01KZZD69",
         mission_id="01KZZD6916PW6XD20W3CMQS3WW",
         mission_branch="kitty/mission-board-redesign-01KZZD69",
         target_branch="main",
         computed_at="2026-08-14T13:05:54.666130+00:00",
+        planning_artifact_wps=planning_wps(wps),
     )
 
     assert json.loads(json.dumps(document)) == document
@@ -774,12 +774,12 @@ def test_planning_artifact_wps_get_no_lane() -> None:
     assert [(lane.lane_id, lane.wp_ids) for lane in lanes] == [("lane-a", ("WP02",))]
     document = lanes_document(
         lanes,
-        wps,
         mission_slug="m",
         mission_id="id",
         mission_branch="b",
         target_branch="main",
         computed_at="t",
+        planning_artifact_wps=planning_wps(wps),
     )
     assert document["planning_artifact_wps"] == ["WP01"]
 
@@ -811,8 +811,8 @@ def test_a_lane_cycle_merges_the_lanes() -> None:
     lanes = compute_lanes(wps)
 
     assert lanes == [
-        LaneSpec("lane-a", ("WP01", "WP02", "WP03"), ("src/a.py", "src/b.py"), ("src",), (), 0),
-        LaneSpec("lane-b", ("WP04",), ("src/c.py",), ("src",), ("lane-a",), 1),
+        LanePlan("lane-a", ("WP01", "WP02", "WP03"), ("src/a.py", "src/b.py"), ("src",), (), 0),
+        LanePlan("lane-b", ("WP04",), ("src/c.py",), ("src",), ("lane-a",), 1),
     ]
 
 
@@ -921,7 +921,7 @@ def wp_graphs(draw: st.DrawFn) -> list[WorkPackageSpec]:
     return wps
 
 
-def _reaches(lanes: list[LaneSpec], start: str) -> set[str]:
+def _reaches(lanes: list[LanePlan], start: str) -> set[str]:
     by_id = {lane.lane_id: lane for lane in lanes}
     found: set[str] = set()
     pending = list(by_id[start].depends_on_lanes)

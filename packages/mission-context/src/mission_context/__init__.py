@@ -9,7 +9,7 @@ coord mission's coordination worktree under a cross-process lock, and
 
 from .__about__ import __version__
 from ._artifacts import PlacedArtifact, discard_uncommitted, place_artifact
-from ._commit import CommitResult, branch_tip, commit_to
+from ._commit import CommitResult, commit_to
 from ._context import (
     ArtifactPlacement,
     BranchRef,
@@ -23,10 +23,20 @@ from ._context import (
     list_missions,
     resolve_action_context,
 )
-from ._coord import CoordinationWorkspace
 from ._create import CreatedMission, create_mission, human_slug
 from ._errors import ContextError
-from ._gitcmd import Git, GitError
+from ._git import (
+    Git,
+    GitError,
+    branch_tip,
+    changed_paths,
+    differing_from,
+    is_ancestor,
+    merge_base,
+    merge_head,
+    remote_copies,
+    uncommitted_changes,
+)
 from ._init import (
     CONFIG_PATH,
     MERGE_DRIVER,
@@ -37,7 +47,8 @@ from ._init import (
     init_repository,
     missing_merge_drivers,
 )
-from ._lanes import LanePlan
+from ._lanes import LanePlan, lanes_document, write_lanes
+from ._locks import held_lock
 from ._meta import (
     MissionMeta,
     Topology,
@@ -47,6 +58,7 @@ from ._meta import (
 )
 from ._status_store import StatusHome, StatusWrite, locate_status, status_source
 from ._workspaces import (
+    CoordinationWorkspace,
     LaneWorkspace,
     TargetCheckout,
     checkout_of,
@@ -55,7 +67,6 @@ from ._workspaces import (
     registered_worktrees,
     remove_worktree,
 )
-from ._worktrees import held_lock
 
 __all__ = [
     "CONFIG_PATH",
@@ -87,9 +98,11 @@ __all__ = [
     "__version__",
     "assign_mission_number",
     "branch_tip",
+    "changed_paths",
     "checkout_of",
     "commit_to",
     "create_mission",
+    "differing_from",
     "discard_uncommitted",
     "driver_commands",
     "ensure_merge_drivers",
@@ -99,14 +112,21 @@ __all__ = [
     "human_slug",
     "incomplete_worktrees",
     "init_repository",
+    "is_ancestor",
     "is_checkout",
+    "lanes_document",
     "list_missions",
     "locate_status",
+    "merge_base",
+    "merge_head",
     "missing_merge_drivers",
     "place_artifact",
     "registered_worktrees",
+    "remote_copies",
     "remove_worktree",
     "resolve_action_context",
     "status_source",
+    "uncommitted_changes",
+    "write_lanes",
     "write_meta",
 ]

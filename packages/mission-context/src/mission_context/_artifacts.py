@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 from mission_status import git_operation_error, write_atomic
 
-from ._commit import branch_lock, branch_tip, commit_over, commit_to
+from ._commit import commit_over, commit_to
 from ._errors import ContextError
-from ._gitcmd import Git
+from ._git import Git, branch_tip
+from ._locks import branch_lock
 from ._status_store import locate_branch
 
 if TYPE_CHECKING:

@@ -26,17 +26,16 @@ import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from mission_status import GitDirs, git_operation_in_progress
 
 from ._context import CommitTarget, git_dirs_of
 from ._errors import ContextError
-from ._gitcmd import Git
-from ._worktrees import Refs, Worktree, held_lock
+from ._git import Git, branch_tip, hash_files, tree_entries
+from ._locks import branch_lock
+from ._refs import Refs, Worktree
 
 # git check-ref-format rules that matter for a branch we are handed.
 _BAD_BRANCH = re.compile(r"(^[-/.])|(\.\.)|([\x00-\x20\x7f~^:?*\[\\])|(@\{)|([/.]$)|(\.lock$)|(//)")
@@ -109,26 +108,18 @@ def commit_to(
         return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
 
 
-def branch_lock(
-    common_dir: Path, branch: str, *, timeout: float = 60.0
-) -> AbstractContextManager[None]:
-    """The lock that serialises every commit to ``branch`` (``COMMIT_LOCK_TIMEOUT``)."""
-    name = f"branch-{quote(branch, safe='')}.lock"
-    return held_lock(common_dir, name, timeout=timeout, code="COMMIT_LOCK_TIMEOUT")
-
-
 def _edits_only(git: Git, rels: tuple[str, ...], branch: str) -> tuple[str, ...]:
     """Those of ``rels`` that edit ``branch``'s files, seen from a checkout of another branch.
 
     A path the checkout's HEAD tracks at another version than ``branch`` has is
     that branch's copy: left out when unchanged, refused when edited.
     """
-    here = _tree_entries(git, "HEAD", rels)
-    there = _tree_entries(git, f"refs/heads/{branch}", rels)
+    here = tree_entries(git, "HEAD", rels)
+    there = tree_entries(git, f"refs/heads/{branch}", rels)
     foreign = [rel for rel in rels if rel in here and here[rel] != there.get(rel)]
     if not foreign:
         return rels
-    hashed = dict(zip(foreign, _hash_files(git, foreign), strict=True))
+    hashed = dict(zip(foreign, hash_files(git, foreign), strict=True))
     edited = [rel for rel in foreign if hashed[rel] != here[rel]]
     if edited:
         raise ContextError(
@@ -140,28 +131,6 @@ def _edits_only(git: Git, rels: tuple[str, ...], branch: str) -> tuple[str, ...]
             "or a worktree of it), then run the command again",
         )
     return tuple(rel for rel in rels if rel not in foreign)
-
-
-def _tree_entries(git: Git, treeish: str, rels: tuple[str, ...]) -> dict[str, str]:
-    """``{path: blob sha}`` of ``rels`` in ``treeish`` (paths it lacks are left out)."""
-    done = git.run("ls-tree", "-z", "--full-tree", treeish, "--", *rels, ok_codes=(0, 128))
-    entries = {}
-    for record in done.stdout.split("\0"):
-        info, _, name = record.partition("\t")
-        if name:
-            entries[name] = info.split()[2]
-    return entries
-
-
-def _hash_files(git: Git, rels: list[str]) -> list[str]:
-    """The blob sha of each file as it is in the checkout ("" for a missing one)."""
-    present = [rel for rel in rels if (git.cwd / rel).is_file()]
-    shas = (
-        dict(zip(present, git.out("hash-object", "--", *present).split(), strict=True))
-        if present
-        else {}
-    )
-    return [shas.get(rel, "") for rel in rels]
 
 
 def _invalid(message: str, next_step: str) -> ContextError:
@@ -201,14 +170,6 @@ def _checkout_paths(base: Path, paths: Iterable[Path | str]) -> tuple[GitDirs, t
     if source is None:
         raise _invalid("no paths to commit", "pass at least one file")
     return source, tuple(sorted(rels))
-
-
-def branch_tip(git: Git, branch: str) -> str | None:
-    """The commit ``refs/heads/<branch>`` points at, or None when there is no such branch."""
-    done = git.run(
-        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", ok_codes=(0, 1)
-    )
-    return done.stdout.strip() or None
 
 
 def commit_over(

@@ -21,7 +21,7 @@ from ._errors import ContextError
 from ._handles import mission_dirs, resolve_handle
 from ._lanes import LanePlan, read_lanes
 from ._meta import MissionMeta, Topology
-from ._worktrees import Refs
+from ._refs import Refs
 
 SPECS_DIRNAME = "kitty-specs"
 WORKTREES_DIRNAME = ".worktrees"

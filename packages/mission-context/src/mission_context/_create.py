@@ -23,9 +23,9 @@ from mission_status import META_FILENAME, isoformat, new_ulid
 from ._commit import CommitResult, commit_to
 from ._context import SPECS_DIRNAME, CommitTarget, git_dirs_of, mission_branch_of
 from ._errors import ContextError
-from ._gitcmd import Git
+from ._git import Git
 from ._meta import MissionMeta, Topology
-from ._worktrees import Refs
+from ._refs import Refs
 
 SPEC_FILENAME = "spec.md"
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from ._commit import CommitResult, commit_to
 from ._context import SPECS_DIRNAME, WORKTREES_DIRNAME, CommitTarget
-from ._gitcmd import Git
-from ._worktrees import Refs
+from ._git import Git
+from ._refs import Refs
 
 #: The git merge driver that unions event logs (``.gitattributes`` names it).
 MERGE_DRIVER = "spec-kitty-events"

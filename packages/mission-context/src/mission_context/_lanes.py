@@ -1,17 +1,22 @@
 """``lanes.json``: which work packages share a lane, and in which order lanes land.
 
-Read from the primary mission directory only. A lane id names a branch and a
-directory, so it must be a safe path segment; anything else in the file is
-``LANES_INVALID`` rather than a guess.
+The one owner of the format: :func:`lanes_document` and :func:`write_lanes` make
+the file (``finalize-tasks``), :func:`read_lanes` reads it, from the primary
+mission directory only. A lane id names a branch and a directory, so it must be
+a safe path segment; anything else in the file is ``LANES_INVALID`` rather than
+a guess.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mission_status import write_atomic
 
 from ._errors import ContextError
 from ._meta import LANES_FILENAME
@@ -21,12 +26,70 @@ _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 @dataclass(frozen=True, slots=True)
 class LanePlan:
-    """One lane of ``lanes.json``."""
+    """One lane of ``lanes.json``: WPs that share files run one after another in it.
+
+    ``write_scope`` is the files its WPs own, ``predicted_surfaces`` their top-level
+    directories; a lane lands after every lane of ``depends_on_lanes``, and lanes of
+    one ``parallel_group`` can run at the same time.
+    """
 
     lane_id: str
     wp_ids: tuple[str, ...]
+    write_scope: tuple[str, ...]
+    predicted_surfaces: tuple[str, ...]
     depends_on_lanes: tuple[str, ...]
     parallel_group: int
+
+
+def lanes_document(
+    lanes: Sequence[LanePlan],
+    *,
+    mission_slug: str,
+    mission_id: str,
+    mission_branch: str,
+    target_branch: str,
+    computed_at: str,
+    planning_artifact_wps: Sequence[str],
+) -> dict[str, Any]:
+    """The ``lanes.json`` document (JSON-serialisable; the keys spec-kitty 3.2.7 requires)."""
+    return {
+        "version": 1,
+        "mission_slug": mission_slug,
+        "mission_id": mission_id,
+        "mission_branch": mission_branch,
+        "target_branch": target_branch,
+        "lanes": [
+            {
+                "lane_id": lane.lane_id,
+                "wp_ids": list(lane.wp_ids),
+                "write_scope": list(lane.write_scope),
+                "predicted_surfaces": list(lane.predicted_surfaces),
+                "depends_on_lanes": list(lane.depends_on_lanes),
+                "parallel_group": lane.parallel_group,
+            }
+            for lane in lanes
+        ],
+        "computed_at": computed_at,
+        "computed_from": "dependency_graph+ownership",
+        "planning_artifact_wps": list(planning_artifact_wps),
+    }
+
+
+def write_lanes(mission_dir: Path, document: dict[str, Any]) -> bool:
+    """Write ``mission_dir/lanes.json``; an unchanged allocation keeps its file (and
+    ``computed_at``) as it is. True when the file was written."""
+    path = mission_dir / LANES_FILENAME
+    try:
+        previous = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        previous = None
+    if isinstance(previous, dict) and {**document, "computed_at": previous.get("computed_at")} == (
+        previous
+    ):
+        return False
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(path, text.encode("utf-8"))
+    return True
 
 
 def read_lanes(mission_dir: Path) -> list[LanePlan]:
@@ -54,6 +117,10 @@ def _lane(path: Path, index: int, raw: Any) -> LanePlan:
     return LanePlan(
         lane_id=lane_id,
         wp_ids=_strings(path, f"lanes[{index}].wp_ids", raw.get("wp_ids")),
+        write_scope=_strings(path, f"lanes[{index}].write_scope", raw.get("write_scope")),
+        predicted_surfaces=_strings(
+            path, f"lanes[{index}].predicted_surfaces", raw.get("predicted_surfaces")
+        ),
         depends_on_lanes=_strings(
             path, f"lanes[{index}].depends_on_lanes", raw.get("depends_on_lanes")
         ),

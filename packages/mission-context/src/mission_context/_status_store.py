@@ -51,11 +51,12 @@ from mission_status import (
     write_atomic,
 )
 
-from ._commit import CommitResult, branch_lock, branch_tip, commit_over, commit_to
+from ._commit import CommitResult, commit_over, commit_to
 from ._context import SPECS_DIRNAME, CommitTarget
 from ._errors import ContextError
-from ._gitcmd import Git, GitError
-from ._worktrees import Refs
+from ._git import Git, GitError, branch_tip
+from ._locks import branch_lock
+from ._refs import Refs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -215,7 +216,7 @@ class StatusWrite:
         ensure_merge_drivers(ctx.workspace.primary_root, ctx.git_common_dir, self.env)
         home = locate_status(ctx, self.env)
         if home.checkout is None and home.blocked_by is None and ctx.workspace.coord_worktree:
-            from ._coord import CoordinationWorkspace
+            from ._workspaces import CoordinationWorkspace
 
             CoordinationWorkspace.resolve(ctx, lock_timeout=self.lock_timeout, env=self.env)
         lock = EventLog(ctx.primary_mission_dir, lock_timeout=self.lock_timeout)

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._context import WORKTREES_DIRNAME, MissionExecutionContext
+from ._context import SPECS_DIRNAME, WORKTREES_DIRNAME, MissionExecutionContext
 from ._errors import ContextError
-from ._gitcmd import Git
-from ._worktrees import Refs, Worktree, held_lock
+from ._git import Git, uncommitted_changes
+from ._locks import held_lock
+from ._refs import Refs, Worktree
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +139,9 @@ def remove_worktree(
     removed: list[str] = []
     registered = _registered_at(refs, path)
     if registered is not None and registered.exists:
-        dirty = "" if force else Git(path, env).out("status", "--porcelain")
+        dirty = [] if force else uncommitted_changes(Git(path, env))
         if dirty:
-            first = dirty.splitlines()[0]
+            first = dirty[0]
             raise ContextError(
                 f"{path} has uncommitted changes ({first.strip()} ...)",
                 code="WORKTREE_DIRTY",
@@ -363,3 +364,60 @@ class TargetCheckout:
         """Remove the temporary worktree (a checkout that was already there stays)."""
         if self.temporary:
             remove_worktree(ctx, self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinationWorkspace:
+    """The coordination worktree of one mission.
+
+    ``path`` is the worktree, ``mission_dir`` the mission directory inside it
+    (the status surface), ``created`` whether this call made it.
+    """
+
+    path: Path
+    branch: str
+    mission_dir: Path
+    created: bool
+
+    @classmethod
+    def resolve(
+        cls,
+        ctx: MissionExecutionContext,
+        *,
+        lock_timeout: float = 60.0,
+        env: Mapping[str, str] | None = None,
+    ) -> CoordinationWorkspace:
+        """Create or reuse ``ctx``'s coordination worktree.
+
+        Raises :class:`ContextError`: ``NO_COORDINATION_BRANCH`` for a flattened
+        mission, ``COORDINATION_WORKTREE_WRONG_BRANCH`` when the path holds a
+        worktree of another branch, ``COORDINATION_WORKTREE_OCCUPIED`` when it
+        holds something that is not a worktree, ``COORDINATION_BRANCH_CHECKED_OUT``
+        when another live worktree has the branch, ``COORDINATION_LOCK_TIMEOUT``.
+        Stale registrations (their directory deleted) are pruned first.
+        """
+        branch = ctx.branch_ref.coordination_branch
+        path = ctx.workspace.coord_worktree
+        if branch is None or path is None:
+            raise ContextError(
+                f"{ctx.mission_dir_name} has topology {ctx.topology.value}: its status lives "
+                "on the target branch, there is no coordination worktree",
+                code="NO_COORDINATION_BRANCH",
+                next_step="use ctx.status_surface directly; only coord topologies have one",
+            )
+        spec = WorktreeSpec(
+            path=path,
+            branch=branch,
+            kind="COORDINATION",
+            label="coordination branch",
+            lock_name=f"{ctx.mission_dir_name}.coord.lock",
+        )
+        created = ensure_worktree(ctx, spec, lock_timeout=lock_timeout, env=env)
+        return cls._of(ctx, path, branch, created=created)
+
+    @classmethod
+    def _of(
+        cls, ctx: MissionExecutionContext, path: Path, branch: str, *, created: bool
+    ) -> CoordinationWorkspace:
+        mission_dir = path / SPECS_DIRNAME / ctx.mission_dir_name
+        return cls(path=path, branch=branch, mission_dir=mission_dir, created=created)

@@ -49,7 +49,7 @@ from mission_status import (
     write_atomic,
 )
 
-from ._gitcmd import Git, GitError
+from ._git import Git, GitError
 
 _PICKS = frozenset({"pick", "p", "reword", "r", "edit", "e", "squash", "s", "fixup", "f"})
 

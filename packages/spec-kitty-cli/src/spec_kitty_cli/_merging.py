@@ -45,9 +45,13 @@ from mission_context import (
     commit_to,
     discard_uncommitted,
     held_lock,
+    is_ancestor,
     is_checkout,
+    merge_head,
     place_artifact,
+    remote_copies,
     remove_worktree,
+    uncommitted_changes,
 )
 from mission_status import (
     Evidence,
@@ -166,20 +170,6 @@ def _lane_order(ctx: MissionExecutionContext) -> list[str]:
     return order
 
 
-def _remote_copies(git: Git, branches: list[str]) -> dict[str, str]:
-    """``{branch: remote ref}`` for the branches some remote has (``origin/kitty/...``)."""
-    if not branches:
-        return {}
-    refs = git.out("for-each-ref", "--format=%(refname:short)", "refs/remotes/").splitlines()
-    found = {}
-    for branch in branches:
-        for ref in refs:
-            if ref.endswith(f"/{branch}"):
-                found[branch] = ref
-                break
-    return found
-
-
 def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
     """The steps of this mission's merge and its lanes, refusing up front what would fail."""
     snapshot = ctx.status().snapshot()
@@ -206,7 +196,7 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
     missing: list[str] = []
     for lane_id in _lane_order(ctx) if plans else []:
         branch, worktree = ctx.lane_branch(lane_id), ctx.lane_worktree(lane_id)
-        if worktree.is_dir() and Git(worktree).out("status", "--porcelain"):
+        if worktree.is_dir() and uncommitted_changes(Git(worktree)):
             raise CliError(
                 f"{worktree} has uncommitted changes, which the merge would leave behind",
                 code="MERGE_LANE_DIRTY",
@@ -231,7 +221,7 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
             )
         )
     if missing:
-        remote = _remote_copies(git, missing)
+        remote = remote_copies(git, missing)
         fetch = "; ".join(
             f"`git branch {branch} {remote[branch]}`" for branch in missing if branch in remote
         )
@@ -311,7 +301,7 @@ def _checkout(ctx: MissionExecutionContext, state: MergeState) -> Path:
 
 
 def _require_clean(checkout: Path) -> None:
-    dirty = Git(checkout).out("status", "--porcelain", "--untracked-files=no")
+    dirty = uncommitted_changes(Git(checkout), tracked_only=True)
     if dirty:
         raise CliError(
             f"{checkout} has uncommitted changes to tracked files; a merge there would mix them in",
@@ -423,23 +413,13 @@ def _carry_out(
 # -- the steps ---------------------------------------------------------------------------
 
 
-def _is_ancestor(git: Git, commit: str, of: str = "HEAD") -> bool:
-    done = git.run("merge-base", "--is-ancestor", commit, of, ok_codes=(0, 1))
-    return done.returncode == 0
-
-
-def _merge_head(git: Git) -> str | None:
-    done = git.run("rev-parse", "--verify", "--quiet", "MERGE_HEAD", ok_codes=(0, 1))
-    return done.stdout.strip() or None
-
-
 def _land(ctx: MissionExecutionContext, git: Git, sha: str, message: str, label: str) -> None:
     """Make ``sha`` part of the target (``git merge --no-ff``); done already is done.
 
     A merge the user resolved but did not commit is committed; a conflict
     still open stops with ``MERGE_CONFLICT``.
     """
-    if _is_ancestor(git, sha):
+    if is_ancestor(git, sha):
         return
     conflict = CliError(
         f"merging {label} into {ctx.branch_ref.target_branch} stopped on conflicts",
@@ -447,7 +427,7 @@ def _land(ctx: MissionExecutionContext, git: Git, sha: str, message: str, label:
         next_step=f"resolve the conflicts in {git.cwd} and `git commit`, then "
         f"`spec-kitty merge --mission {ctx.identity.mid8} --resume` (or --abort)",
     )
-    pending = _merge_head(git)
+    pending = merge_head(git)
     if pending is not None:
         if git.out("diff", "--name-only", "--diff-filter=U"):
             raise conflict
@@ -513,7 +493,7 @@ def _cleanup(ctx: MissionExecutionContext, state: MergeState, progress: Console)
     removed: list[str] = []
     for lane in state.lanes:
         tip = branch_tip(git, lane.branch)
-        if tip is not None and not _is_ancestor(git, tip, f"refs/heads/{state.target_branch}"):
+        if tip is not None and not is_ancestor(git, tip, f"refs/heads/{state.target_branch}"):
             progress.print(
                 Text(f"kept {lane.branch}: it has commits the target does not", style="yellow")
             )
@@ -562,7 +542,7 @@ def abort(ctx: MissionExecutionContext, state: MergeState, progress: Console) ->
     if is_checkout(checkout):
         git = Git(checkout)
         _clear_stale_index_lock(git, state, progress)
-        if _merge_head(git) is not None:
+        if merge_head(git) is not None:
             git.run("merge", "--abort")
     target_tip = branch_tip(primary, state.target_branch)
     if target_tip is not None and target_tip != state.start_sha:
@@ -631,7 +611,7 @@ def _refuse_foreign_commits(
                 parent in lane_tips
                 or (
                     coordination is not None
-                    and _is_ancestor(git, parent, f"refs/heads/{coordination}")
+                    and is_ancestor(git, parent, f"refs/heads/{coordination}")
                 )
                 for parent in others
             )

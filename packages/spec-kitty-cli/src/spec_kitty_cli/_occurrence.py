@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mission_context import Git, MissionExecutionContext
+from mission_context import Git, MissionExecutionContext, changed_paths, merge_base
 from spec_kitty_cli._errors import CliError
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def lane_changes(ctx: MissionExecutionContext, wp_id: str) -> tuple[str, str, li
     target = f"refs/heads/{ctx.branch_ref.target_branch}"
     if ctx.lane is not None and ctx.topology.uses_lanes:
         head = f"refs/heads/{ctx.lane_branch(ctx.lane)}"
-        base = git.out("merge-base", target, head)
+        base = merge_base(git, target, head)
     else:
         from spec_kitty_cli._work_packages import wp_front_matter
 
@@ -83,8 +83,7 @@ def lane_changes(ctx: MissionExecutionContext, wp_id: str) -> tuple[str, str, li
                 code="WORK_PACKAGE_BASE_UNKNOWN",
                 next_step="re-run `spec-kitty finalize-tasks` to record it",
             )
-    changed = git.out("diff", "--name-only", "--no-renames", f"{base}..{head}").splitlines()
-    return base, head, sorted(path for path in changed if path)
+    return base, head, changed_paths(git, base, head)
 
 
 def check_wp(ctx: MissionExecutionContext, wp_id: str) -> tuple[DiffReport, str, str]:

@@ -2,7 +2,7 @@
 
 :func:`parse_tasks_md` reads the WP sections of a mission's ``tasks.md``;
 :func:`compute_lanes` groups the WPs whose owned files overlap into lanes and orders the
-lanes by dependency; :func:`lanes_document` is the ``lanes.json`` document and
+lanes by dependency (``mission_context.lanes_document`` is the ``lanes.json`` document);
 :func:`render_wp_file` the text of ``tasks/WPxx-<slug>.md`` (``_frontmatter`` reads it
 back). Nothing here touches git or the filesystem: the caller
 passes the text and writes the result.
@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
+
+from mission_context import LanePlan
 
 from ._frontmatter import TasksError
 
@@ -76,18 +78,6 @@ class WorkPackageSpec:
     def filename(self) -> str:
         """The WP file's name: ``WP01-core-model.md``."""
         return f"{self.wp_id}-{self.slug}.md"
-
-
-@dataclass(frozen=True, slots=True)
-class LaneSpec:
-    """One lane of ``lanes.json``: WPs that share files run one after another in it."""
-
-    lane_id: str
-    wp_ids: tuple[str, ...]
-    write_scope: tuple[str, ...]
-    predicted_surfaces: tuple[str, ...]
-    depends_on_lanes: tuple[str, ...]
-    parallel_group: int
 
 
 # -- parsing tasks.md -------------------------------------------------------------------
@@ -392,7 +382,12 @@ def slugify(title: str) -> str:
 # -- lanes ------------------------------------------------------------------------------
 
 
-def compute_lanes(wps: Sequence[WorkPackageSpec]) -> list[LaneSpec]:
+def planning_wps(wps: Sequence[WorkPackageSpec]) -> list[str]:
+    """The ids of the planning-artifact WPs (they get no lane), in file order."""
+    return [wp.wp_id for wp in wps if wp.execution_mode == PLANNING_ARTIFACT]
+
+
+def compute_lanes(wps: Sequence[WorkPackageSpec]) -> list[LanePlan]:
     """Lanes for the code-change WPs of ``wps``; planning-artifact WPs get none.
 
     WPs whose owned files overlap share a lane, and so do lanes whose dependencies would
@@ -413,7 +408,7 @@ def compute_lanes(wps: Sequence[WorkPackageSpec]) -> list[LaneSpec]:
     for position, group in enumerate(groups):
         scope = sorted({path for member in group for path in code_wps[member].owned_files})
         lanes.append(
-            LaneSpec(
+            LanePlan(
                 lane_id=lane_ids[position],
                 wp_ids=tuple(code_wps[member].wp_id for member in sorted(group)),
                 write_scope=tuple(scope),
@@ -560,40 +555,6 @@ def _surfaces(scope: Iterable[str]) -> tuple[str, ...]:
         if sep and top and not _GLOB_CHARS & set(top):
             tops.add(top)
     return tuple(sorted(tops))
-
-
-def lanes_document(
-    lanes: Sequence[LaneSpec],
-    wps: Sequence[WorkPackageSpec],
-    *,
-    mission_slug: str,
-    mission_id: str,
-    mission_branch: str,
-    target_branch: str,
-    computed_at: str,
-) -> dict[str, Any]:
-    """The ``lanes.json`` document (JSON-serialisable; the keys spec-kitty 3.2.7 requires)."""
-    return {
-        "version": 1,
-        "mission_slug": mission_slug,
-        "mission_id": mission_id,
-        "mission_branch": mission_branch,
-        "target_branch": target_branch,
-        "lanes": [
-            {
-                "lane_id": lane.lane_id,
-                "wp_ids": list(lane.wp_ids),
-                "write_scope": list(lane.write_scope),
-                "predicted_surfaces": list(lane.predicted_surfaces),
-                "depends_on_lanes": list(lane.depends_on_lanes),
-                "parallel_group": lane.parallel_group,
-            }
-            for lane in lanes
-        ],
-        "computed_at": computed_at,
-        "computed_from": "dependency_graph+ownership",
-        "planning_artifact_wps": [wp.wp_id for wp in wps if wp.execution_mode == PLANNING_ARTIFACT],
-    }
 
 
 # -- WP files ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mission_context import Git, MissionExecutionContext
+from mission_context import Git, MissionExecutionContext, differing_from
 from mission_status import Lane
 from spec_kitty_cli._errors import EXIT_FAILURE
 from spec_kitty_cli._merging import load_state
@@ -39,17 +39,5 @@ def accept(cwd: Path, mission: str | None) -> Report:
 def uncommitted(ctx: MissionExecutionContext, paths: list[Path]) -> list[str]:
     """Planning files whose content differs from the target branch (or are not on it)."""
     root = ctx.workspace.primary_root
-    git = Git(root)
-    if not paths:
-        return []
     relative = [str(path.relative_to(root)) for path in paths]
-    listed = git.run(
-        "ls-tree", "-r", f"refs/heads/{ctx.branch_ref.target_branch}", "--", *relative,
-        ok_codes=(0, 128),
-    ).stdout  # fmt: skip
-    committed = {}
-    for line in listed.splitlines():
-        info, _, name = line.partition("\t")
-        committed[name] = info.split()[2]
-    hashed = git.out("hash-object", "--", *relative).splitlines()
-    return [name for name, sha in zip(relative, hashed, strict=True) if committed.get(name) != sha]
+    return differing_from(Git(root), f"refs/heads/{ctx.branch_ref.target_branch}", relative)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mission_context import Git, MissionExecutionContext, StatusWrite, branch_tip
+from mission_context import (
+    Git,
+    MissionExecutionContext,
+    StatusWrite,
+    branch_tip,
+    lanes_document,
+    write_lanes,
+)
 from mission_status import Lane, isoformat
 from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
@@ -26,7 +32,7 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     interrupted run left uncommitted.
     """
     from spec_kitty_cli._occurrence import require_admissible_map
-    from spec_kitty_cli._tasks_md import compute_lanes, lanes_document, parse_tasks_md
+    from spec_kitty_cli._tasks_md import compute_lanes, parse_tasks_md, planning_wps
 
     ctx = resolve(cwd, "finalize-tasks", mission)
     require_admissible_map(ctx, "finalize-tasks")
@@ -46,14 +52,14 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     lanes = compute_lanes(wps)
     allocation = lanes_document(
         lanes,
-        wps,
         mission_slug=ctx.identity.mission_slug,
         mission_id=ctx.identity.mission_id,
         mission_branch=ctx.mission_branch,
         target_branch=ctx.branch_ref.target_branch,
         computed_at=now,
+        planning_artifact_wps=planning_wps(wps),
     )
-    _write_lanes(ctx.primary_mission_dir / "lanes.json", allocation)
+    write_lanes(ctx.primary_mission_dir, allocation)
     sha = commit_planning(ctx, f"finalize-tasks: {ctx.mission_dir_name}")
     write = StatusWrite(ctx)
     with write as batch:
@@ -138,16 +144,3 @@ def _with_front_matter(text: str, fields: dict[str, Any]) -> str:
             body = text[closing + 1 :] if closing != -1 else ""
     header = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return f"---\n{header}---\n{body}"
-
-
-def _write_lanes(path: Path, document: dict[str, Any]) -> None:
-    """Write lanes.json; an unchanged allocation keeps its file (and computed_at) as is."""
-    try:
-        previous = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        previous = None
-    if isinstance(previous, dict):
-        same = {**document, "computed_at": previous.get("computed_at")}
-        if same == previous:
-            return
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

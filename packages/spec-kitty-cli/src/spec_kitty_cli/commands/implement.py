@@ -16,6 +16,7 @@ from mission_context import (
     MissionExecutionContext,
     StatusWrite,
     branch_tip,
+    is_ancestor,
 )
 from mission_status import Lane, StatusSnapshot, WPState
 from spec_kitty_cli._errors import CliError
@@ -121,12 +122,7 @@ def _merge_dependency_lanes(ctx: MissionExecutionContext, lane: LaneWorkspace) -
     git = Git(lane.path)
     for dependency in plan.depends_on_lanes if plan else ():
         branch = ctx.lane_branch(dependency)
-        if branch_tip(git, branch) is None:
-            continue
-        merged = git.run(
-            "merge-base", "--is-ancestor", f"refs/heads/{branch}", "HEAD", ok_codes=(0, 1)
-        )
-        if merged.returncode == 0:
+        if branch_tip(git, branch) is None or is_ancestor(git, f"refs/heads/{branch}"):
             continue
         git.run(
             "merge", "--no-edit", "--quiet", branch,

@@ -1,8 +1,10 @@
-"""The one way mission-context runs git: argument lists, structured errors.
+"""The one way the packages run git: argument lists, structured errors, and git's answers.
 
-Everything that can be read from files is read from files (see ``_worktrees``);
+Everything that can be read from files is read from files (see ``_refs``);
 this runner is for what cannot: creating worktrees, hashing objects, moving
-refs. Commands never go through a shell, inherit the caller's environment
+refs, and the questions below it (a branch's tip, ancestry, an unfinished
+merge, the remote copies of a branch, what differs from a tree, uncommitted
+changes). Commands never go through a shell, inherit the caller's environment
 minus the variables that would point git at another repository, and fail with
 a :class:`GitError` carrying the command line and git's stderr.
 """
@@ -129,3 +131,87 @@ class Git:
             found.append(data[at : at + size] if header[1] == b"blob" else None)
             at += size + 1
         return found
+
+
+# -- git's answers -------------------------------------------------------------------
+
+
+def branch_tip(git: Git, branch: str) -> str | None:
+    """The commit ``refs/heads/<branch>`` points at, or None when there is no such branch."""
+    done = git.run(
+        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", ok_codes=(0, 1)
+    )
+    return done.stdout.strip() or None
+
+
+def is_ancestor(git: Git, commit: str, of: str = "HEAD") -> bool:
+    """True when ``commit`` is ``of`` or one of its ancestors."""
+    return git.run("merge-base", "--is-ancestor", commit, of, ok_codes=(0, 1)).returncode == 0
+
+
+def merge_head(git: Git) -> str | None:
+    """The commit an unfinished ``git merge`` in ``git.cwd`` is merging, or None."""
+    done = git.run("rev-parse", "--verify", "--quiet", "MERGE_HEAD", ok_codes=(0, 1))
+    return done.stdout.strip() or None
+
+
+def remote_copies(git: Git, branches: list[str]) -> dict[str, str]:
+    """``{branch: remote ref}`` for the branches some remote has (``origin/kitty/...``)."""
+    if not branches:
+        return {}
+    refs = git.out("for-each-ref", "--format=%(refname:short)", "refs/remotes/").splitlines()
+    found = {}
+    for branch in branches:
+        for ref in refs:
+            if ref.endswith(f"/{branch}"):
+                found[branch] = ref
+                break
+    return found
+
+
+def merge_base(git: Git, one: str, other: str) -> str:
+    """The best common ancestor of two commits (``GitError`` when they share none)."""
+    return git.out("merge-base", one, other)
+
+
+def changed_paths(git: Git, base: str, head: str) -> list[str]:
+    """The paths ``head`` changes against ``base`` (renames as a deletion and an addition)."""
+    changed = git.out("diff", "--name-only", "--no-renames", f"{base}..{head}").splitlines()
+    return sorted(path for path in changed if path)
+
+
+def uncommitted_changes(git: Git, *, tracked_only: bool = False) -> list[str]:
+    """``git status --porcelain`` lines of ``git.cwd`` (untracked files too, unless told)."""
+    untracked = ("--untracked-files=no",) if tracked_only else ()
+    return git.out("status", "--porcelain", *untracked).splitlines()
+
+
+def tree_entries(git: Git, treeish: str, rels: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``{path: blob sha}`` of ``rels`` in ``treeish`` (paths it lacks are left out)."""
+    done = git.run("ls-tree", "-z", "--full-tree", treeish, "--", *rels, ok_codes=(0, 128))
+    entries = {}
+    for record in done.stdout.split("\0"):
+        info, _, name = record.partition("\t")
+        if name:
+            entries[name] = info.split()[2]
+    return entries
+
+
+def hash_files(git: Git, rels: list[str]) -> list[str]:
+    """The blob sha of each file as it is in the checkout ("" for a missing one)."""
+    present = [rel for rel in rels if (git.cwd / rel).is_file()]
+    shas = (
+        dict(zip(present, git.out("hash-object", "--", *present).split(), strict=True))
+        if present
+        else {}
+    )
+    return [shas.get(rel, "") for rel in rels]
+
+
+def differing_from(git: Git, treeish: str, rels: list[str]) -> list[str]:
+    """The files among ``rels`` whose content in the checkout is not what ``treeish`` holds."""
+    if not rels:
+        return []
+    committed = tree_entries(git, treeish, rels)
+    hashed = hash_files(git, rels)
+    return [rel for rel, sha in zip(rels, hashed, strict=True) if committed.get(rel) != sha]

@@ -10,52 +10,15 @@ tables; there we ask git (``rev-parse``, ``worktree list --porcelain``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mission_status import LOCK_DIRNAME, GitPointerError, find_git_dirs
+from mission_status import GitPointerError, find_git_dirs
 
-from ._errors import ContextError
-from ._gitcmd import Git
+from ._git import Git
 
 _HEADS = "refs/heads/"
-
-
-@contextmanager
-def held_lock(
-    common_dir: Path,
-    name: str,
-    *,
-    timeout: float,
-    code: str,
-    message: str | None = None,
-    next_step: str = "wait for the other spec-kitty command to finish, then retry",
-) -> Iterator[None]:
-    """Hold ``<common dir>/spec-kitty-locks/<name>`` across processes and worktrees.
-
-    The one lock-with-timeout of the packages above mission-status (whose event-log
-    locks live in the same folder). Raises :class:`ContextError` with ``code``
-    (and ``message``, ``next_step``) when another process holds it for ``timeout`` s.
-    """
-    from filelock import FileLock, Timeout  # only writers pay for the import
-
-    path = common_dir / LOCK_DIRNAME / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
-    try:
-        lock.acquire(timeout=timeout)
-    except Timeout:
-        raise ContextError(
-            message or f"another command has held {path} for {timeout:g}s",
-            code=code,
-            next_step=next_step,
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 @dataclass(frozen=True, slots=True)
