@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import TASKS_MD, cli, commit_work, git, make_repo, ok_json
+from kitty_testing import TASKS_MD, cli, commit_work, git, make_repo, ok_json
 
 TOPOLOGIES = ["single_branch", "lanes", "coord", "lanes_with_coord"]
 

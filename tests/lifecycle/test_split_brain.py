@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from cli_support import TASKS_MD, cli, commit_work, git, ok_json, tree_digest
+from kitty_testing import TASKS_MD, cli, commit_work, git, ok_json, tree_digest
 
 
 def _coord_mission(root: Path, topology: str = "coord") -> tuple[str, Path, Path]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import TASKS_MD, commit_work, git, make_repo, ok_json
+from kitty_testing import TASKS_MD, commit_work, git, make_repo, ok_json
 
 from mission_context import resolve_action_context
 from mission_status import MissionStatus

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cli_support import ENV, git
+from kitty_testing import ENV, git
 
 #: The real git, found once on the unmodified PATH (the wrapper must never find itself).
 REAL_GIT = shutil.which("git", path=ENV.get("PATH"))

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import ENV, git, make_repo, ok_json
+from kitty_testing import ENV, git, make_repo, ok_json
 
 from mission_status import materialize_snapshot, render_status_json
 

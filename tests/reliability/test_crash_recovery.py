@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import TASKS_MD, commit_work, make_repo, ok_json
 from crash_support import (
     TRACEBACK,
     InstrumentedRun,
@@ -40,6 +39,7 @@ from crash_support import (
     run_cli,
     run_instrumented,
 )
+from kitty_testing import TASKS_MD, commit_work, make_repo, ok_json
 
 WHEN = ["before", "after"]
 

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import ENV, TASKS_MD, cli, commit_work, git, make_repo, ok_json, tree_digest
+from kitty_testing import ENV, TASKS_MD, cli, commit_work, git, make_repo, ok_json, tree_digest
 
 from mission_status import materialize_snapshot, render_status_json
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import ENV, git, make_repo, ok_json
+from kitty_testing import git, make_repo, ok_json, run_git
 
 from mission_status import materialize_snapshot, render_status_json
 
@@ -50,13 +50,6 @@ DRIVERS = {
     "merge.spec-kitty-status.driver": "mission_context.status_merge_driver",
 }
 MARKERS = ("<<<<<<<", "=======", ">>>>>>>")
-
-
-def run_git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """git with the suite's isolated config, without raising on a non-zero exit."""
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=ENV, capture_output=True, text=True, check=False
-    )
 
 
 @dataclass

@@ -10,27 +10,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kitty_testing import git
+
 MISSION_ID = "01KTPKSTQ3N6Y2W8R4V7B9C0DE"
 DIR = "context-unification-01KTPKST"
 LEGACY_ID = "01JZZZZZQ3N6Y2W8R4V7B9C0DE"
 LEGACY_DIR = "002-lightweight-release"
 COORD_BRANCH = f"kitty/mission-{DIR}"
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from context_support import COORD_BRANCH, DIR, git, make_repo
+from context_support import COORD_BRANCH, DIR, make_repo
+from kitty_testing import git
 
 from mission_context import CommitTarget, ContextError, GitError, commit_to
 

@@ -8,7 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from context_support import compat_missions_dir, git
+from context_support import compat_missions_dir
+from kitty_testing import git
 
 from mission_context import (
     ContextError,

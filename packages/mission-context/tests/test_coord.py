@@ -7,7 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from context_support import COORD_BRANCH, DIR, git, make_repo, race
+from context_support import COORD_BRANCH, DIR, make_repo, race
+from kitty_testing import git
 
 from mission_context import (
     CommitTarget,

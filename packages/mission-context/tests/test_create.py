@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from context_support import git
+from kitty_testing import git
 
 from mission_context import (
     ContextError,

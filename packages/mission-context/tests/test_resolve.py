@@ -18,10 +18,10 @@ from context_support import (
     LEGACY_DIR,
     LEGACY_ID,
     MISSION_ID,
-    git,
     make_repo,
     write_json,
 )
+from kitty_testing import git
 
 from mission_context import ContextError, Topology, resolve_action_context
 

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from context_support import DIR, git, make_repo
+from context_support import DIR, make_repo
+from kitty_testing import git
 
 from mission_context import ensure_merge_drivers
 from mission_context.status_merge_driver import main, merged_view

@@ -9,7 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from context_support import DIR, LEGACY_DIR, git, make_repo, race, write_json
+from context_support import DIR, LEGACY_DIR, make_repo, race, write_json
+from kitty_testing import git
 
 from mission_context import (
     ContextError,

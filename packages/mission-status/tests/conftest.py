@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from status_support import isolated_git_env, write_rows
+from status_support import write_rows
 
 
 @pytest.fixture
@@ -24,9 +20,3 @@ def mission_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def rows_writer(mission_dir: Path) -> Callable[[list[dict[str, Any]]], Path]:
     return lambda rows: write_rows(mission_dir, rows)
-
-
-@pytest.fixture
-def git_env(tmp_path: Path) -> dict[str, str]:
-    """See :func:`status_support.isolated_git_env`."""
-    return isolated_git_env(tmp_path / "home")

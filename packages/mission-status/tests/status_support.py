@@ -72,27 +72,6 @@ def annotation_row(wp: str, at: str, event_id: str, **delta: Any) -> dict[str, A
     }
 
 
-def isolated_git_env(home: Path) -> dict[str, str]:
-    """An environment for git that keeps the user's and the system's config out."""
-    home.mkdir(parents=True, exist_ok=True)
-    return {
-        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@e",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@e",
-        "GIT_EDITOR": "true",
-        "GIT_SEQUENCE_EDITOR": "true",
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_ADVICE": "0",
-        "LC_ALL": "C",
-    }
-
-
 LANES = [lane.value for lane in Lane if lane is not Lane.UNINITIALIZED]
 STAMPS = [
     "2026-01-01T10:00:00Z",

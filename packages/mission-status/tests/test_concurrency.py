@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from status_support import isolated_git_env
+from kitty_testing import git, isolated_git_env
 
 from mission_status import (
     EventLog,
@@ -46,14 +46,6 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not i
 # -- helpers -----------------------------------------------------------------------
 
 
-def git(env: dict[str, str], cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
-    return result.stdout
-
-
 def make_mission(root: Path) -> Path:
     mission = root / "kitty-specs" / MISSION
     mission.mkdir(parents=True)
@@ -66,7 +58,7 @@ def git_repo_mission(tmp_path: Path) -> Path:
     """A mission inside a fresh git repository (so the lock lives in the common dir)."""
     root = tmp_path / "repo"
     root.mkdir()
-    git(isolated_git_env(tmp_path / "home"), root, "init", "-q")
+    git(root, "init", "-q", env=isolated_git_env(tmp_path / "home"))
     return make_mission(root)
 
 
@@ -227,9 +219,9 @@ def test_lock_is_shared_by_every_worktree_through_the_common_dir(tmp_path: Path)
     primary = git_repo_mission(tmp_path)
     root = primary.parents[1]
     MissionStatus.open(primary, write_view=False).transition("WP01", "planned", actor="a")
-    git(env, root, "add", "-A")
-    git(env, root, "commit", "-q", "-m", "mission")
-    git(env, root, "worktree", "add", "-q", "-b", "lane-a", str(root / ".worktrees" / "lane-a"))
+    git(root, "add", "-A", env=env)
+    git(root, "commit", "-q", "-m", "mission", env=env)
+    git(root, "worktree", "add", "-q", "-b", "lane-a", str(root / ".worktrees" / "lane-a"), env=env)
     linked = root / ".worktrees" / "lane-a" / "kitty-specs" / MISSION
 
     common = (root / ".git").resolve()

@@ -16,12 +16,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from kitty_testing import git, run_git
 
 from mission_status import (
     GitOperationInProgressError,
@@ -58,23 +58,12 @@ class FakeClock:
         return self.now
 
 
-def git(env: Env, cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if check and result.returncode != 0:
-        pytest.fail(
-            f"git {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
-        )
-    return result
-
-
 def absolute_git_dir(env: Env, checkout: Path) -> Path:
-    return Path(git(env, checkout, "rev-parse", "--absolute-git-dir").stdout.strip()).resolve()
+    return Path(git(checkout, "rev-parse", "--absolute-git-dir", env=env)).resolve()
 
 
 def common_git_dir(env: Env, checkout: Path) -> Path:
-    out = git(env, checkout, "rev-parse", "--path-format=absolute", "--git-common-dir").stdout
+    out = git(checkout, "rev-parse", "--path-format=absolute", "--git-common-dir", env=env)
     return Path(out.strip()).resolve()
 
 
@@ -121,7 +110,7 @@ class Repo:
         return checkout / "kitty-specs" / MISSION
 
     def git(self, *args: str, cwd: Path | None = None, check: bool = True) -> str:
-        return git(self.env, cwd or self.root, *args, check=check).stdout
+        return run_git(cwd or self.root, *args, env=self.env, check=check).stdout
 
     def status(self, checkout: Path | None = None) -> MissionStatus:
         return MissionStatus.open(
@@ -140,7 +129,7 @@ def build_repo(
     ``commit_view`` commits the base commit's ``status.json``.
     """
     root = tmp_path / "repo"
-    git(env, tmp_path, "init", "-q", "-b", "main", str(root))
+    git(tmp_path, "init", "-q", "-b", "main", str(root), env=env)
     repo = Repo(root, env, FakeClock(datetime(2026, 1, 1, 9, 0, tzinfo=UTC)))
     (root / ".gitignore").write_text(".worktrees/\n", encoding="utf-8")
     (root / "notes.txt").write_text("base\n", encoding="utf-8")
@@ -234,7 +223,7 @@ def start_operation(repo: Repo, checkout: Path, operation: str, other: str, scra
     """Start ``operation`` against ``other`` in ``checkout`` and leave it stopped half-way."""
 
     def conflicting(*args: str) -> None:
-        result = git(repo.env, checkout, *args, check=False)
+        result = run_git(checkout, *args, env=repo.env)
         assert result.returncode != 0, f"git {' '.join(args)} was expected to stop on a conflict"
 
     if operation == "rebase-merge":
@@ -496,12 +485,12 @@ def test_primary_root_of_a_submodule_and_its_linked_worktree(tmp_path: Path, git
     """A submodule's ``.git`` file points into the superproject; its root is still itself."""
     library = tmp_path / "library"
     library.mkdir()
-    git(git_env, library, "init", "-q", "-b", "main")
-    git(git_env, library, "commit", "-q", "--allow-empty", "-m", "library")
+    git(library, "init", "-q", "-b", "main", env=git_env)
+    git(library, "commit", "-q", "--allow-empty", "-m", "library", env=git_env)
     repo = build_repo(tmp_path, git_env)
     git(
-        git_env, repo.root, "-c", "protocol.file.allow=always", "submodule", "add", "-q",
-        str(library), "vendor/library",
+        repo.root, "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+        str(library), "vendor/library", env=git_env,
     )  # fmt: skip
     sub = repo.root / "vendor" / "library"
     dirs = find_git_dirs(sub)
@@ -509,12 +498,12 @@ def test_primary_root_of_a_submodule_and_its_linked_worktree(tmp_path: Path, git
     assert dirs.common_dir == repo.root / ".git" / "modules" / "vendor" / "library"
     assert dirs.primary_root == sub == dirs.worktree_root
     linked = tmp_path / "library-topic"
-    git(git_env, sub, "worktree", "add", "-q", "-b", "topic", str(linked))
+    git(sub, "worktree", "add", "-q", "-b", "topic", str(linked), env=git_env)
     dirs = find_git_dirs(linked)
     assert dirs is not None
     assert dirs.is_linked_worktree
     assert dirs.primary_root == sub
-    assert Path(git(git_env, linked, "rev-parse", "--show-toplevel").stdout.strip()) == linked
+    assert Path(git(linked, "rev-parse", "--show-toplevel", env=git_env)) == linked
 
 
 def _fake_layout(tmp_path: Path, pointer: str, commondir: str | None) -> tuple[Path, Path]:

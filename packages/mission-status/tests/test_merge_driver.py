@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kitty_testing import run_git
 
 from mission_status import (
     GitOperationInProgressError,
@@ -287,12 +288,7 @@ class Checkouts:
         self.git(self.root, "worktree", "add", "-q", "-b", "b", str(self.b_root), "main")
 
     def git(self, cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd, env=self.env, capture_output=True, text=True, check=False
-        )
-        if check:
-            assert result.returncode == 0, f"git {' '.join(args)}:\n{result.stdout}{result.stderr}"
-        return result
+        return run_git(cwd, *args, env=self.env, check=check)
 
     def commit(self, checkout: Path, message: str) -> None:
         self.git(checkout, "add", "-A")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import ENV, cli, git, tree_digest
+from kitty_testing import ENV, cli, git, tree_digest
 from typer.testing import CliRunner
 
 from spec_kitty_cli.app import app

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import ENV, TASKS_MD, alive, daemons, git, make_repo, ok_json, sk, sk_json
+from kitty_testing import ENV, TASKS_MD, alive, daemons, git, make_repo, ok_json, sk, sk_json
 
 from spec_kitty_cli._dashboard import ARTIFACTS, Dashboard
 

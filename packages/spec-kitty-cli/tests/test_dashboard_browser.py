@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import git, make_repo, ok_json
-from test_dashboard import dashboards, make_mission, sk, sk_json
+from kitty_testing import git, make_repo, ok_json, sk, sk_json
+from test_dashboard import dashboards, make_mission
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

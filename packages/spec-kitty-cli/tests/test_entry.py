@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import ENV, TASKS_MD, ok_json
+from kitty_testing import ENV, TASKS_MD, ok_json
 
 from spec_kitty_cli._entry import fast_status
 

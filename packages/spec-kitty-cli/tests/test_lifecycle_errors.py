@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import TASKS_MD, cli, git, ok_json, tree_digest
+from kitty_testing import TASKS_MD, cli, git, ok_json, tree_digest
 
 
 @pytest.fixture

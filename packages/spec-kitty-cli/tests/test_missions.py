@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import cli, git, ok_json, tree_digest
+from kitty_testing import cli, git, ok_json, tree_digest
 
 
 def specify(root: Path, topology: str) -> dict[str, object]:

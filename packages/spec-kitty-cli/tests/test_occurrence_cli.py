@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import cli, commit_work, git, ok_json
+from kitty_testing import cli, commit_work, git, ok_json
 
 TASKS = "## WP01: Rename\n**Owned Files**: src/app.py\n"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import ENV, TASKS_MD, alive, daemons, git, make_repo, sk, sk_json
+from kitty_testing import ENV, TASKS_MD, alive, daemons, git, make_repo, sk, sk_json
 
 _started: list[int] = []
 

@@ -5,15 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from echo_service import SpecFactory, echo_spec, pids_mentioning
 from receiver_support import Receiver
 

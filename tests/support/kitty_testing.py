@@ -1,4 +1,10 @@
-"""Run ``spec-kitty`` as a user does: a real process, real git, no global git config."""
+"""The one test-support plugin of every suite: real git, the CLI as a process, shared fixtures.
+
+Loaded for every test by the repository's ``conftest.py`` (``pytest_plugins``); importable as
+``kitty_testing`` because the root pyproject puts ``tests/support`` on pytest's ``pythonpath``.
+It imports none of our packages at module level, so each distribution's suite can use it with
+only that distribution installed.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+#: The environment the CLI and git run with: no global or system git config, a fixed identity.
 ENV = {
     **os.environ,
     "GIT_CONFIG_GLOBAL": os.devnull,
@@ -21,6 +31,51 @@ ENV = {
     "COLUMNS": "200",
 }
 ENV.pop("SPEC_KITTY_ACTOR", None)
+
+
+def isolated_git_env(home: Path) -> dict[str, str]:
+    """A minimal environment for git that keeps the user's and the system's config out."""
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+        "GIT_EDITOR": "true",
+        "GIT_SEQUENCE_EDITOR": "true",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ADVICE": "0",
+        "LC_ALL": "C",
+    }
+
+
+def run_git(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``git ARGS`` in ``cwd`` (default environment :data:`ENV`); with ``check``, a failure
+    fails the test with git's output."""
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env=dict(ENV if env is None else env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and done.returncode != 0:
+        pytest.fail(f"git {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return done
+
+
+def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """The output (stripped) of a git command that must succeed."""
+    return run_git(cwd, *args, env=env, check=True).stdout.strip()
+
 
 TASKS_MD = """# Tasks
 
@@ -42,13 +97,6 @@ Depends on WP01
 
 **Owned Files**: docs/guide.md
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
 
 
 def cli(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -143,3 +191,15 @@ def daemons(home: Path, module: str) -> list[int]:
         if module.encode() in argv and str(home).encode() in argv and alive(int(entry.name)):
             found.append(int(entry.name))
     return found
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository on ``main`` with one commit (src/app.py)."""
+    return make_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def git_env(tmp_path: Path) -> dict[str, str]:
+    """See :func:`isolated_git_env` (a private HOME under the test's tmp_path)."""
+    return isolated_git_env(tmp_path / "home")

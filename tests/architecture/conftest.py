@@ -1,6 +1,0 @@
-"""Makes workspace.py importable by the architecture tests (pytest runs in importlib mode)."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
