@@ -479,3 +479,35 @@ def test_two_processes_enqueueing_at_once_keep_seqs_unique(tmp_path: Path) -> No
     rows = read_json_lines(tmp_path / "journal.jsonl")
     assert [row["seq"] for row in rows] == list(range(1, 181))
     assert len({row["event_id"] for row in rows}) == 180
+
+
+def test_a_held_outbox_times_out_with_a_code_and_queues_nothing(tmp_path: Path) -> None:
+    from sync_daemon import ServiceError
+
+    outbox = Outbox(tmp_path / "outbox", lock_timeout=0.2)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import filelock, sys, time; l = filelock.FileLock(sys.argv[1]); l.acquire(); "
+            "print('locked', flush=True); time.sleep(30)",
+            str(tmp_path / "outbox" / "outbox.lock"),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"locked"
+        sink = JsonlSink(tmp_path / "delivered.jsonl")
+        for attempt in (
+            lambda: outbox.enqueue([{"event_id": "e1"}]),
+            lambda: outbox.deliver(sink),
+        ):
+            with pytest.raises(ServiceError) as info:
+                attempt()
+            assert info.value.code == "OUTBOX_LOCK_TIMEOUT"
+            assert info.value.next_step
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (tmp_path / "outbox" / "journal.jsonl").exists()
+    assert outbox.enqueue([{"event_id": "e1"}]) == 1

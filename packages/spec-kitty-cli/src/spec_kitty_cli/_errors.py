@@ -157,6 +157,7 @@ EXIT_CODES: dict[str, int] = {
         # services (sync, dashboard)
         "SERVICE_UNREACHABLE",
         "SERVICE_LOCK_TIMEOUT",
+        "OUTBOX_LOCK_TIMEOUT",
         "SERVICE_START_FAILED",
         "SERVICE_START_TIMEOUT",
         "SERVICE_PORT_IN_USE",

@@ -14,6 +14,7 @@ capped exponential backoff; :func:`sync_spec` starts it.
 """
 
 from .__about__ import __version__
+from ._errors import ServiceError
 from ._host import Option, Reply, Resolver, Route, Served, run_service
 from ._outbox import DeliveryReport, JournalEntry, Outbox
 from ._owner import OwnerRecord, RecordRead, read_record, write_record
@@ -22,7 +23,6 @@ from ._processes import is_alive, process_start_time
 from ._service import (
     PORT_IN_USE_EXIT,
     Scope,
-    ServiceError,
     ServiceSpec,
     daemon_command,
     ensure_running,

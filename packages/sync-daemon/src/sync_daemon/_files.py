@@ -1,4 +1,4 @@
-"""The durable file primitives of this package: directory fsync, atomic replace, JSON lines.
+"""The file primitives of this package: directory fsync, atomic replace, JSON lines, a lock.
 
 JSON lines (the outbox's journal and ledger, the ``jsonl`` sink) are appended through
 ``O_APPEND`` in one ``write`` followed by ``fsync``; a torn last line (a crash mid-append) is
@@ -14,6 +14,27 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+import filelock
+
+from ._errors import ServiceError
+
+
+@contextlib.contextmanager
+def held(lock: filelock.FileLock, *, code: str, next_step: str) -> Iterator[None]:
+    """Hold ``lock`` (within its own timeout), or raise :class:`ServiceError` with ``code``."""
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise ServiceError(
+            f"could not lock {lock.lock_file} within {lock.timeout:g}s",
+            code=code,
+            next_step=next_step,
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def fsync_dir(directory: Path) -> None:

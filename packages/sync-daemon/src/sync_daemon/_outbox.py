@@ -30,6 +30,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from ._files import append_json_lines, read_json_lines
+from ._files import append_json_lines, held, read_json_lines
 from ._sinks import Sink, SinkError
 
 JOURNAL_NAME = "journal.jsonl"
@@ -113,6 +114,13 @@ class Outbox:
     def __repr__(self) -> str:
         return f"Outbox({str(self.directory)!r})"
 
+    def _held(self) -> contextlib.AbstractContextManager[None]:
+        return held(
+            self._lock,
+            code="OUTBOX_LOCK_TIMEOUT",
+            next_step="Another process is delivering this outbox; retry in a moment.",
+        )
+
     # --- queueing -----------------------------------------------------------------------------
 
     def enqueue(self, events: Iterable[Mapping[str, Any]]) -> int:
@@ -123,7 +131,7 @@ class Outbox:
         queued.
         """
         batch = [_checked_event(event) for event in events]
-        with self._lock:
+        with self._held():
             entries = self._journal()
             known = {entry.event_id for entry in entries}
             next_seq = max((entry.seq for entry in entries), default=0) + 1
@@ -185,12 +193,12 @@ class Outbox:
         ``"failed"`` rows and ends the run. Nothing is sent while the oldest pending event is
         still backing off. Holds the outbox lock throughout, so concurrent runs (threads or
         processes) deliver one after the other; waiting longer than ``lock_timeout`` raises
-        :class:`filelock.Timeout`. Exceptions other than :class:`SinkError` propagate with the
-        current batch left undelivered.
+        :class:`ServiceError` (``OUTBOX_LOCK_TIMEOUT``). Exceptions other than
+        :class:`SinkError` propagate with the current batch left undelivered.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        with self._lock:
+        with self._held():
             state = self._ledger_state()
             pending = [e for e in self._journal() if e.event_id not in state.delivered]
             if not pending:

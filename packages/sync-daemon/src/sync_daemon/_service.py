@@ -30,6 +30,8 @@ from typing import Any
 
 import filelock
 
+from ._errors import ServiceError
+from ._files import held
 from ._owner import OwnerRecord, read_record, remove_record
 from ._processes import (
     cmdline,
@@ -47,23 +49,6 @@ PORT_IN_USE_EXIT = 98
 _HEALTH_TIMEOUT = 1.0
 _REAP_GRACE = 3.0
 _LOG_TAIL = 2000
-
-
-class ServiceError(Exception):
-    """A service operation failed; ``code`` is stable, ``next_step`` tells the user what to do.
-
-    The signature is every spec-kitty package's: ``(message, *, code, next_step)``.
-    """
-
-    def __init__(self, message: str, *, code: str, next_step: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.next_step = next_step
-
-    def to_dict(self) -> dict[str, str]:
-        """The JSON error object."""
-        return {"code": self.code, "message": self.message, "next_step": self.next_step}
 
 
 @dataclass(frozen=True)
@@ -225,18 +210,12 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def _locked(spec: ServiceSpec) -> Iterator[None]:
     spec.service_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock = filelock.FileLock(str(spec.service_dir / "lock"), timeout=spec.lock_timeout)
-    try:
-        lock.acquire()
-    except filelock.Timeout as exc:
-        raise ServiceError(
-            f"could not lock {spec.service_dir} within {spec.lock_timeout:g}s",
-            code="SERVICE_LOCK_TIMEOUT",
-            next_step="Another command is starting or stopping this service; retry in a moment.",
-        ) from exc
-    try:
+    with held(
+        lock,
+        code="SERVICE_LOCK_TIMEOUT",
+        next_step="Another command is starting or stopping this service; retry in a moment.",
+    ):
         yield
-    finally:
-        lock.release()
 
 
 def _usable_record(spec: ServiceSpec) -> OwnerRecord | None:
