@@ -1,15 +1,9 @@
-"""Synthetic ``status.events.jsonl`` logs for the scale benchmark (stdlib only).
+"""Synthetic ``status.events.jsonl`` logs for bench_scale (standard library only).
 
-Every row is a lane transition written exactly as spec-kitty writes one
-(``json.dumps(row, sort_keys=True)``), in timestamp order, with ULID-shaped
-event ids that increase with the row index. Rows and ids are pure functions of
-the row index and the seed, so the same arguments give the same bytes, and the
-id and timestamp of row ``n`` are known without generating rows ``0..n-1``.
-
-Each of ``WP_COUNT`` work packages walks the lane cycle in ``CYCLE`` (claims
-with policy metadata, a review rollback with a ``changes_requested`` verdict,
-an approval with a verdict, done with evidence, then a forced reopen), so the
-reducer sees every kind of row it meets in real logs except annotations.
+Lane transitions written as spec-kitty writes them (``json.dumps(row, sort_keys=True)``), in
+timestamp order, with increasing ULID-shaped ids; a row is a pure function of its index and the
+seed. Each of 48 work packages walks ``CYCLE``: claims with policy metadata, a review rollback,
+an approval, done with evidence, a forced reopen.
 """
 
 from __future__ import annotations
@@ -27,41 +21,14 @@ MISSION_ID = "01KZZBENCHSCALE0000000000A"
 SEED = 20261123
 _BASE = datetime(2026, 1, 1, tzinfo=UTC)
 _STEP_MS = 250
-_STEP = timedelta(milliseconds=_STEP_MS)
-_BASE_MS = int(_BASE.timestamp()) * 1000
 _ACTORS = ("claude", "codex", "gemini", "reviewer-renata", "opencode")
-
-_RFC4648 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_CROCKFORD = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TO_CROCKFORD = bytes.maketrans(_RFC4648, _CROCKFORD)
-# Odd multiplier: index -> 80 "random-looking" bits, distinct for distinct indexes.
-_SCRAMBLE = 0x9E3779B97F4A7C15F39CC0605CEDC835 | 1
-
-
-def ulid(millis: int, randomness: int) -> str:
-    """The 26-character Crockford ULID of a 48-bit time and 80 random bits."""
-    value = ((millis & ((1 << 48) - 1)) << 80) | (randomness & ((1 << 80) - 1))
-    # 130 bits (two leading zero bits + 128) read five at a time = 26 characters.
-    encoded = base64.b32encode((value << 6).to_bytes(17, "big"))[:26]
-    return encoded.translate(_TO_CROCKFORD).decode("ascii")
-
-
-def timestamp(index: int) -> str:
-    """The ``at`` of row ``index`` (250 ms apart, spec-kitty's microsecond style)."""
-    return (_BASE + index * _STEP).isoformat(timespec="microseconds")
-
-
-def event_id(index: int) -> str:
-    """The event id of row ``index``: its timestamp's milliseconds plus scrambled bits."""
-    return ulid(_BASE_MS + index * _STEP_MS, (index * _SCRAMBLE) >> 8)
-
-
-def _review_ref(wp: str, cycle: int) -> str:
-    return f"review-cycle://{MISSION_SLUG}/{wp}-bench/review-cycle-{cycle}.md"
-
+_TO_CROCKFORD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+)
+_SCRAMBLE = 0x9E3779B97F4A7C15F39CC0605CEDC835 | 1  # odd: distinct indexes, distinct bits
 
 # (from_lane, to_lane, kind): one full cycle of a work package.
-CYCLE: tuple[tuple[str, str, str], ...] = (
+CYCLE = (
     ("planned", "claimed", "claim"),
     ("claimed", "in_progress", "plain"),
     ("in_progress", "for_review", "plain"),
@@ -73,66 +40,58 @@ CYCLE: tuple[tuple[str, str, str], ...] = (
     ("approved", "done", "done"),
     ("done", "planned", "reopen"),
 )
-NEXT_LANE = {source: target for source, target, _ in CYCLE[:4]} | {
+NEXT_LANE = {a: b for a, b, _ in CYCLE[:4]} | {
     "in_review": "approved",
     "approved": "done",
     "done": "planned",
 }
 
 
+def timestamp(index: int) -> str:
+    return (_BASE + index * timedelta(milliseconds=_STEP_MS)).isoformat(timespec="microseconds")
+
+
+def event_id(index: int) -> str:
+    """A 26-character Crockford ULID: row ``index``'s milliseconds and 80 scrambled bits."""
+    millis = int(_BASE.timestamp()) * 1000 + index * _STEP_MS
+    value = (millis & ((1 << 48) - 1)) << 80 | ((index * _SCRAMBLE) >> 8) & ((1 << 80) - 1)
+    encoded = base64.b32encode((value << 6).to_bytes(17, "big"))[:26]
+    return encoded.translate(_TO_CROCKFORD).decode("ascii")
+
+
 def row(index: int, wp: str, step: int, cycle: int, actor: str) -> dict[str, Any]:
-    """The log row of ``index``: step ``step`` of cycle ``cycle`` of work package ``wp``."""
     from_lane, to_lane, kind = CYCLE[step]
+    ref = f"review-cycle://{MISSION_SLUG}/{wp}-bench/review-cycle-{cycle}.md"
+    verdict = {"reference": ref, "reviewer": "reviewer-renata", "verdict": "approved"}
     record: dict[str, Any] = {
         "actor": actor,
         "at": timestamp(index),
         "event_id": event_id(index),
-        "evidence": None,
+        "evidence": {"review": verdict} if kind == "done" else None,
         "execution_mode": "worktree",
-        "force": False,
+        "force": kind == "reopen",
         "from_lane": from_lane,
         "mission_id": MISSION_ID,
         "mission_slug": MISSION_SLUG,
         "policy_metadata": None,
         "reason": None,
         "review_ref": None,
-        "review_result": None,
+        "review_result": verdict if kind == "approve" else None,
         "to_lane": to_lane,
         "wp_id": wp,
     }
     if kind == "claim":
         record["policy_metadata"] = {"agent": f"{actor}:bench", "shell_pid": 10000 + index % 50000}
     elif kind == "rollback":
-        ref = _review_ref(wp, cycle)
         record["reason"] = f"changes requested: {ref}"
         record["review_ref"] = ref
-        record["review_result"] = {
-            "reference": ref,
-            "reviewer": "reviewer-renata",
-            "verdict": "changes_requested",
-        }
-    elif kind == "approve":
-        record["review_result"] = {
-            "reference": _review_ref(wp, cycle),
-            "reviewer": "reviewer-renata",
-            "verdict": "approved",
-        }
-    elif kind == "done":
-        record["evidence"] = {
-            "review": {
-                "reference": _review_ref(wp, cycle),
-                "reviewer": "reviewer-renata",
-                "verdict": "approved",
-            }
-        }
+        record["review_result"] = {**verdict, "verdict": "changes_requested"}
     elif kind == "reopen":
-        record["force"] = True
         record["reason"] = "reopened for the next benchmark cycle"
     return record
 
 
 def write_meta(mission_dir: Path) -> None:
-    """Write the synthetic mission's ``meta.json`` into ``mission_dir``."""
     mission_dir.mkdir(parents=True, exist_ok=True)
     meta = {
         "created_at": "2026-01-01T00:00:00Z",
@@ -147,57 +106,38 @@ def write_meta(mission_dir: Path) -> None:
     (mission_dir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
-def write_log(
-    path: Path, lines: int, *, marks: tuple[int, ...] = (), seed: int = SEED
-) -> dict[int, int]:
-    """Write a ``lines``-row log to ``path``.
-
-    Returns the byte length of the first ``n`` rows for each ``n`` in ``marks``
-    (and for ``lines``), so that a prefix of the file is the log of ``n`` rows.
-    """
+def write_log(path: Path, lines: int, *, marks: tuple[int, ...] = ()) -> dict[int, int]:
+    """Write ``lines`` rows to ``path``; the byte length of the first ``n`` rows, per mark."""
     wanted = set(marks) | {lines}
     offsets: dict[int, int] = {}
-    rng = random.Random(seed)
-    steps = [0] * WP_COUNT
-    cycles = [0] * WP_COUNT
-    wps = [f"WP{n:02d}" for n in range(1, WP_COUNT + 1)]
-    dumps = json.dumps
+    rng = random.Random(SEED)
+    steps, cycles = [0] * WP_COUNT, [0] * WP_COUNT
     size = 0
     with open(path, "w", encoding="ascii", newline="\n") as out:
         batch: list[str] = []
         for index in range(lines):
             if index in wanted:
-                offsets[index] = size + sum(len(line) + 1 for line in batch)
+                offsets[index] = size
             slot = rng.randrange(WP_COUNT)
             step = steps[slot]
-            batch.append(
-                dumps(row(index, wps[slot], step, cycles[slot], _ACTORS[index % 5]), sort_keys=True)
-            )
-            if step == len(CYCLE) - 1:
-                steps[slot] = 0
-                cycles[slot] += 1
-            else:
-                steps[slot] = step + 1
+            record = row(index, f"WP{slot + 1:02d}", step, cycles[slot], _ACTORS[index % 5])
+            batch.append(json.dumps(record, sort_keys=True) + "\n")
+            size += len(batch[-1])
+            steps[slot] = (step + 1) % len(CYCLE)
+            cycles[slot] += step == len(CYCLE) - 1
             if len(batch) == 10000:
-                text = "\n".join(batch) + "\n"
-                size += len(text)
-                out.write(text)
+                out.write("".join(batch))
                 batch.clear()
-        if batch:
-            text = "\n".join(batch) + "\n"
-            size += len(text)
-            out.write(text)
+        out.write("".join(batch))
     offsets[lines] = size
     return offsets
 
 
 def copy_prefix(source: Path, target: Path, length: int) -> None:
-    """Copy the first ``length`` bytes of ``source`` to ``target``."""
     with open(source, "rb") as src, open(target, "wb") as dst:
-        remaining = length
-        while remaining:
-            chunk = src.read(min(remaining, 1 << 24))
+        while length:
+            chunk = src.read(min(length, 1 << 24))
             if not chunk:
-                raise ValueError(f"{source} is shorter than {length} bytes")
+                raise ValueError(f"{source} is shorter than expected")
             dst.write(chunk)
-            remaining -= len(chunk)
+            length -= len(chunk)

@@ -1,190 +1,103 @@
-"""mission-status vs spec-kitty-cli 3.2.7 on the compat corpus, in the same run.
-
-One *pass* reduces every mission of the corpus (``materialize_snapshot``) and
-renders its ``status.json`` text. Ours runs in this process; 3.2.7 runs in a
-long-lived worker under its own venv (``tools/bench/reference_env.py``), whose
-timing loop runs inside that process, so start-up and import are excluded
-from pass times and reported separately. Rounds alternate ours, 3.2.7, ours,
-3.2.7, ... so both see the same machine noise; the headline is the ratio of
-the median pass times (3.2.7 / ours).
-
-Before any timing both must produce identical status.json text for every
-mission, or the script fails (exit 1) and shows the first difference.
-
-Cold start is a fresh process per sample: interpreter start + import + one
-pass, measured from outside (median of ``--cold-runs``, after one discarded
-warm-up so .pyc files and the page cache are warm for both).
-
-    python tools/bench/bench_compat.py [--rounds 7] [--passes 3] [--json]
-"""
+"""mission-status vs spec-kitty-cli 3.2.7 on the compat corpus, in the same run."""
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from _common import (
-    BenchError,
-    Worker,
-    add_common_arguments,
-    add_corpus_argument,
-    describe_provenance,
-    emit,
-    ms,
-    provenance,
-    run_child,
-    summarize,
-    table,
-)
-from _reduce_worker import LOG_NAME, corpus_missions, load, one_pass
-from reference_env import ensure_reference_python
+import _harness as h
+from _worker import LOG_NAME, Status
 
 
-def _count_lines(missions: list[Path]) -> int:
-    total = 0
-    for mission in missions:
-        with open(mission / LOG_NAME, "rb") as log:
-            total += sum(1 for line in log if line.strip())
-    return total
-
-
-def check_identical(
-    missions: list[Path], ours: dict[str, str], theirs: dict[str, str]
-) -> dict[str, Any]:
-    """Compare the two implementations' texts (and each with expected-status.json if present)."""
-    differ = [m.name for m in missions if ours.get(m.name) != theirs.get(m.name)]
-    expected_total = ours_expected = theirs_expected = 0
-    for mission in missions:
-        expected_path = mission / "expected-status.json"
-        if expected_path.is_file():
-            expected = expected_path.read_text(encoding="utf-8")
-            expected_total += 1
-            ours_expected += ours[mission.name] == expected
-            theirs_expected += theirs.get(mission.name) == expected
+def check_identical(missions: list[Path], ours: dict[str, str], ref: dict[str, str]) -> Any:
+    """Identical texts, or BenchError with the first diff; and how many equal the expected."""
+    differ = [m.name for m in missions if ours[m.name] != ref.get(m.name)]
+    if differ:
+        diff = difflib.unified_diff(
+            ref.get(differ[0], "").splitlines(keepends=True),
+            ours[differ[0]].splitlines(keepends=True),
+            f"3.2.7/{differ[0]}/status.json",
+            f"ours/{differ[0]}/status.json",
+        )
+        raise h.BenchError(
+            f"status.json differs from 3.2.7 for {len(differ)} of {len(missions)} missions: "
+            f"{', '.join(differ[:20])}\nfirst difference:\n{''.join(list(diff)[:80])}"
+        )
+    expected = {
+        m.name: (m / "expected-status.json").read_text(encoding="utf-8")
+        for m in missions
+        if (m / "expected-status.json").is_file()
+    }
     return {
         "missions": len(missions),
-        "identical": len(missions) - len(differ),
-        "differ": differ,
-        "with_expected": expected_total,
-        "ours_equal_expected": ours_expected,
-        "reference_equal_expected": theirs_expected,
+        "with_expected": len(expected),
+        "ours_equal_expected": sum(ours[name] == text for name, text in expected.items()),
+        "reference_equal_expected": sum(ref[name] == text for name, text in expected.items()),
     }
 
 
-def _fail_on_difference(
-    check: dict[str, Any], ours: dict[str, str], theirs: dict[str, str]
-) -> None:
-    if not check["differ"]:
-        return
-    first = check["differ"][0]
-    diff = difflib.unified_diff(
-        theirs.get(first, "").splitlines(keepends=True),
-        ours.get(first, "").splitlines(keepends=True),
-        fromfile=f"3.2.7/{first}/status.json",
-        tofile=f"ours/{first}/status.json",
-    )
-    shown = "".join(list(diff)[:80])
-    raise BenchError(
-        f"status.json differs from 3.2.7 for {len(check['differ'])} of {check['missions']} "
-        f"missions: {', '.join(check['differ'][:20])}\nfirst difference:\n{shown}"
-    )
-
-
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    corpus = Path(args.corpus)
-    missions = corpus_missions(corpus)
+def run(args: Any) -> dict[str, Any]:
+    ref_python = h.reference_python(args)
+    info = h.provenance()
+    ours = Status("ours", str(args.corpus))
+    missions = ours.missions
     if not missions:
-        raise BenchError(f"no mission directories with {LOG_NAME} under {corpus}")
-    reference_python = Path(args.reference_python or ensure_reference_python())
-    info = provenance()
-    snapshot, render, our_version = load("ours")
-    worker_args = ["--impl", "ref", "--corpus", str(corpus)]
+        raise h.BenchError(f"no mission directories with {LOG_NAME} under {args.corpus}")
+    with h.Worker(ref_python, "status", "--impl", "ref", "--corpus", args.corpus) as ref:
+        identity = check_identical(
+            missions, ours.request("texts")["texts"], ref.request("texts")["texts"]
+        )
+        ours.request("pass", n=1)  # warm-up, not recorded
+        ref.request("pass", n=1)
+        rounds = h.interleave(
+            args.rounds,
+            lambda: ours.request("pass", n=args.passes),
+            lambda: ref.request("pass", n=args.passes),
+            label="steady state",
+        )
+        ref_hello = ref.hello
 
-    with Worker(reference_python, worker_args) as reference:
-        ours_texts = {m.name: render(snapshot(m)) for m in missions}
-        theirs_texts: dict[str, str] = reference.request("texts")["texts"]
-        check = check_identical(missions, ours_texts, theirs_texts)
-        _fail_on_difference(check, ours_texts, theirs_texts)
-        del ours_texts, theirs_texts
+    def per_round(key: str, side: str) -> list[list[float]]:
+        return [r[key] for r in rounds[side]]
 
-        one_pass(snapshot, render, missions)  # warm-up, not recorded
-        reference.request("pass 1")
-        ours_times: list[float] = []
-        theirs_times: list[float] = []
-        ours_cpu: list[float] = []
-        theirs_cpu: list[float] = []
-        round_ratios: list[float] = []
-        for _ in range(args.rounds):
-            ours_round = [one_pass(snapshot, render, missions) for _ in range(args.passes)]
-            theirs_round = reference.request(f"pass {args.passes}")
-            ours_times += [wall for wall, _ in ours_round]
-            ours_cpu += [cpu for _, cpu in ours_round]
-            theirs_times += theirs_round["times"]
-            theirs_cpu += theirs_round["cpu_times"]
-            round_ratios.append(
-                statistics.median(theirs_round["times"])
-                / statistics.median(wall for wall, _ in ours_round)
-            )
-        reference_hello = reference.hello
-
-    cold: dict[str, list[dict[str, Any]]] = {"ours": [], "ref": []}
-    pythons = {"ours": Path(sys.executable), "ref": reference_python}
-    for sample in range(args.cold_runs + 1):
-        for impl in ("ours", "ref"):
-            result = run_child(pythons[impl], ["cold", "--impl", impl, "--corpus", str(corpus)])
-            if sample:  # the first is a warm-up (bytecode compile, page cache)
-                cold[impl].append(result)
-
-    ours_summary = summarize(ours_times)
-    theirs_summary = summarize(theirs_times)
-    line_count = _count_lines(missions)
+    steady = h.compare(per_round("times", "ours"), per_round("times", "reference"))
+    cpu = h.compare(per_round("cpu_times", "ours"), per_round("cpu_times", "reference"))
+    once = {"cmd": "pass", "n": 1}
+    cold = h.interleave(
+        args.cold_runs,
+        lambda: h.child(Path(sys.executable), "status", once, "--corpus", args.corpus),
+        lambda: h.child(ref_python, "status", once, "--impl", "ref", "--corpus", args.corpus),
+        warmup=1,  # bytecode compile, page cache
+        label="cold start",
+    )
 
     def cold_summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
-        wall = [s["wall_s"] for s in samples]
-        imports = [s["import_s"] for s in samples]
-        passes = [s["pass_s"] for s in samples]
-        # Interpreter start-up, site, the worker's own imports, process exit.
-        rest = [s["wall_s"] - s["import_s"] - s["pass_s"] for s in samples]
-        return {
-            "total": summarize(wall),
-            "start_and_exit": summarize(rest),
-            "import": summarize(imports),
-            "first_pass": summarize(passes),
+        parts = {
+            "total": [s["wall_s"] for s in samples],
+            "import": [s["import_s"] for s in samples],
+            "first_pass": [s["result"]["times"][0] for s in samples],
         }
+        # Interpreter start-up, site, the worker's own imports, process exit.
+        parts["start_and_exit"] = [t - i - p for t, i, p in zip(*parts.values(), strict=True)]
+        return {name: h.summarize(values) for name, values in parts.items()}
 
-    cold_ours, cold_ref = cold_summary(cold["ours"]), cold_summary(cold["ref"])
+    cold_ours, cold_ref = cold_summary(cold["ours"]), cold_summary(cold["reference"])
+    logs = [(m / LOG_NAME).read_bytes().splitlines() for m in missions]
+    lines = sum(1 for log in logs for line in log if line.strip())
     return {
         "benchmark": "compat",
         "provenance": info,
-        "corpus": {"path": str(corpus), "missions": len(missions), "log_lines": line_count},
-        "ours": {"version": our_version, "python": sys.executable},
-        "reference": {
-            "version": reference_hello["version"],
-            "python": str(reference_python),
-            "import_s": reference_hello["import_s"],
-        },
-        "identity": {k: v for k, v in check.items() if k != "differ"},
+        "corpus": {"path": str(args.corpus), "missions": len(missions), "log_lines": lines},
+        "ours": ours.hello,
+        "reference": {**ref_hello, "python": str(ref_python)},
+        "identity": identity,
         "rounds": args.rounds,
         "passes_per_round": args.passes,
-        "steady": {
-            "ours_pass_s": ours_summary,
-            "reference_pass_s": theirs_summary,
-            "ratio": theirs_summary["median"] / ours_summary["median"],
-            "min_ratio": theirs_summary["min"] / ours_summary["min"],
-            "round_ratios": round_ratios,
-            "round_ratio_median": statistics.median(round_ratios),
-            "ours_cpu_s": summarize(ours_cpu),
-            "reference_cpu_s": summarize(theirs_cpu),
-            "cpu_ratio": statistics.median(theirs_cpu) / statistics.median(ours_cpu),
-            "ours_us_per_line": ours_summary["median"] / line_count * 1e6,
-            "reference_us_per_line": theirs_summary["median"] / line_count * 1e6,
-            "ours_raw_s": ours_times,
-            "reference_raw_s": theirs_times,
-        },
+        "steady": steady,
+        "cpu": cpu,
         "cold": {
             "runs": args.cold_runs,
             "ours": cold_ours,
@@ -194,85 +107,52 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def render_report(result: dict[str, Any]) -> str:
-    corpus = result["corpus"]
-    identity = result["identity"]
-    steady = result["steady"]
-    cold = result["cold"]
+def render(result: dict[str, Any]) -> str:
+    corpus, identity, steady, cold = (result[k] for k in ("corpus", "identity", "steady", "cold"))
     ours_v, ref_v = result["ours"]["version"], result["reference"]["version"]
-    lines = [
-        f"mission-status {ours_v} vs spec-kitty-cli {ref_v}: compat corpus",
-        describe_provenance(result["provenance"]),
-        f"corpus: {corpus['path']} "
-        f"({corpus['missions']} missions, {corpus['log_lines']} log lines)",
-        f"identical status.json text: {identity['identical']}/{identity['missions']}"
-        f" (equal to expected-status.json: ours {identity['ours_equal_expected']}, "
-        f"3.2.7 {identity['reference_equal_expected']} of {identity['with_expected']})",
-        "",
-        f"steady state: one pass = reduce + render every mission; "
-        f"{result['rounds']} interleaved rounds x {result['passes_per_round']} passes",
-    ]
+    names = {"ours": f"ours {ours_v}", "reference": ref_v}
     rows = []
-    for name, key, per_line in (
-        (f"ours {ours_v}", "ours_pass_s", "ours_us_per_line"),
-        ("3.2.7", "reference_pass_s", "reference_us_per_line"),
-    ):
-        s = steady[key]
+    for side, name in names.items():
+        s = steady[side]
+        per_mission, per_line = s["median"] / corpus["missions"], s["median"] / corpus["log_lines"]
         rows.append(
-            [
-                name,
-                ms(s["median"]),
-                ms(s["min"]),
-                f"{ms(s['p25'])} .. {ms(s['p75'])}",
-                f"{s['median'] / corpus['missions'] * 1000:.2f} ms",
-                f"{steady[per_line]:.1f} us",
-            ]
-        )
-    lines.append(
-        table(rows, header=["", "median/pass", "min", "p25 .. p75", "per mission", "per line"])
-    )
-    ratios = steady["round_ratios"]
-    lines += [
-        f"RATIO 3.2.7/ours (median pass times): {steady['ratio']:.2f}x   "
-        f"(per-round ratios: median {steady['round_ratio_median']:.2f}x, "
-        f"range {min(ratios):.2f}x .. {max(ratios):.2f}x)",
-        f"  cross-checks: ratio of minimum passes {steady['min_ratio']:.2f}x, "
-        f"ratio of median CPU times {steady['cpu_ratio']:.2f}x",
-        "",
-        f"cold start: fresh process, interpreter + import + one pass "
-        f"(median of {cold['runs']}, after a warm-up run)",
+            [name, h.ms(s["median"]), h.ms(s["min"]), f"{h.ms(s['p25'])} .. {h.ms(s['p75'])}",
+             f"{per_mission * 1000:.2f} ms", f"{per_line * 1e6:.1f} us"]
+        )  # fmt: skip
+    cold_rows = [
+        [names[side], *(h.ms(cold[side][part]["median"]) for part in cold[side])] for side in names
     ]
-    rows = []
-    for name, key in ((f"ours {ours_v}", "ours"), ("3.2.7", "reference")):
-        c = cold[key]
-        rows.append(
-            [
-                name,
-                ms(c["total"]["median"]),
-                ms(c["start_and_exit"]["median"]),
-                ms(c["import"]["median"]),
-                ms(c["first_pass"]["median"]),
-            ]
-        )
-    lines.append(table(rows, header=["", "total", "start + exit", "import", "first pass"]))
-    lines.append(f"RATIO 3.2.7/ours (cold total): {cold['ratio']:.2f}x")
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="mission-status vs spec-kitty-cli 3.2.7 on the compat corpus (same run)."
+    return "\n".join(
+        [
+            f"mission-status {ours_v} vs spec-kitty-cli {ref_v}: compat corpus",
+            h.describe(result["provenance"]),
+            f"corpus: {corpus['path']} ({corpus['missions']} missions, "
+            f"{corpus['log_lines']} log lines)",
+            f"identical status.json text: {identity['missions']}/{identity['missions']} "
+            f"(equal to expected-status.json: ours {identity['ours_equal_expected']}, "
+            f"3.2.7 {identity['reference_equal_expected']} of {identity['with_expected']})",
+            "",
+            f"steady state: one pass = reduce + render every mission; {result['rounds']} "
+            f"interleaved rounds x {result['passes_per_round']} passes",
+            h.table("|median/pass|min|p25 .. p75|per mission|per line", rows),
+            f"RATIO 3.2.7/ours (median pass times): {steady['ratio']:.2f}x   "
+            f"(per-round ratios: median {statistics.median(steady['round_ratios']):.2f}x, "
+            f"range {h.span(steady['round_ratios'], 2)})",
+            f"  cross-checks: ratio of minimum passes {steady['min_ratio']:.2f}x, "
+            f"ratio of median CPU times {result['cpu']['ratio']:.2f}x",
+            "",
+            f"cold start: fresh process, interpreter + import + one pass "
+            f"(median of {cold['runs']}, after a warm-up run)",
+            h.table("|total|import|first pass|start + exit", cold_rows),
+            f"RATIO 3.2.7/ours (cold total): {cold['ratio']:.2f}x",
+        ]
     )
-    add_corpus_argument(parser, "directory of mission directories")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
-    parser.add_argument("--passes", type=int, default=3, help="passes per side per round (3)")
-    parser.add_argument("--cold-runs", type=int, default=5, help="cold-start samples (5)")
-    add_common_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.rounds < 1 or args.passes < 1 or args.cold_runs < 1:
-        parser.error("--rounds, --passes and --cold-runs must be at least 1")
-    return emit("bench_compat", lambda: run(args), render_report, save=args.save, as_json=args.json)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    counts = {
+        "rounds": (7, "interleaved rounds"),
+        "passes": (3, "passes per side per round"),
+        "cold_runs": (5, "cold-start samples"),
+    }
+    sys.exit(h.main(h.parser(__doc__, corpus=True, **counts), run, render))
