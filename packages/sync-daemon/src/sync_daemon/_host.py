@@ -4,7 +4,7 @@
 :func:`sync_daemon.daemon_command` built, checks its markers against the scope, lets the service
 build what it serves (:class:`Served`) and serves it.
 
-:func:`serve` generates the control token in-process (it never travels on a command line or in
+:func:`_serve` generates the control token in-process (it never travels on a command line or in
 the environment), binds ``127.0.0.1`` on a free port, writes the owner record (mode 0600), and
 serves until ``POST /shutdown``, SIGTERM, or idle retirement; on the way out it removes the owner
 record if it still names this process.
@@ -65,14 +65,56 @@ class Route:
     auth: bool = True
 
 
-class _Activity:
-    """Tracks requests in flight and the time of the last one, for idle detection."""
+@dataclass(frozen=True)
+class Served:
+    """What a service daemon serves, as its ``start`` function builds it from the scope.
 
-    def __init__(self) -> None:
+    ``routes`` by (method, path), ``resolver`` for paths with parameters, ``health`` for extra
+    ``/health`` fields (``"busy": true`` keeps the daemon from retiring), and ``close`` to run
+    on the way out. ``version`` and ``protocol`` are what the owner record reports.
+    """
+
+    version: str
+    protocol: int
+    routes: Mapping[tuple[str, str], Route]
+    resolver: Resolver | None = None
+    health: Callable[[], dict[str, Any]] | None = None
+    close: Callable[[], None] | None = None
+
+
+class _Host:
+    """State shared by the request handlers, the idle watcher and the signal handler.
+
+    It tracks the requests in flight and the time of the last one, for idle detection.
+    """
+
+    #: Set once the server is bound (the record carries its port), before any request is served.
+    record: OwnerRecord
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.started = time.monotonic()
+        self.server: ThreadingHTTPServer | None = None
+        self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._inflight = 0
-        self._started = time.monotonic()
         self._last: float | None = None
+
+    def request_shutdown(self) -> None:
+        """Stop serving (safe from any thread, including a signal handler)."""
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        server = self.server
+        if server is not None:
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    def route(self, method: str, path: str) -> Route | None:
+        """The fixed route of (method, path), else the resolver's; None when there is none."""
+        route = self.served.routes.get((method, path))
+        if route is None and self.served.resolver is not None:
+            route = self.served.resolver(method, path)
+        return route
 
     @contextlib.contextmanager
     def working(self) -> Iterator[None]:
@@ -85,56 +127,25 @@ class _Activity:
                 self._inflight -= 1
                 self._last = time.monotonic()
 
-    def quiet_for(self, *, count_start: bool) -> float:
-        """Seconds since the last request finished (0 while one is in flight). Before the first
-        request: seconds since start with ``count_start``, else infinity."""
-        with self._lock:
-            if self._inflight:
-                return 0.0
-            if self._last is None:
-                return time.monotonic() - self._started if count_start else float("inf")
-            return time.monotonic() - self._last
-
-
-class _Host:
-    """State shared by the request handlers, the idle watcher and the signal handler."""
-
-    def __init__(
-        self,
-        record: OwnerRecord,
-        routes: Mapping[tuple[str, str], Route],
-        health_extra: Callable[[], dict[str, Any]] | None,
-        resolver: Resolver | None = None,
-    ) -> None:
-        self.record = record
-        self.routes = dict(routes)
-        self.resolver = resolver
-        self.health_extra = health_extra
-        self.activity = _Activity()
-        self.started = time.monotonic()
-        self.server: ThreadingHTTPServer | None = None
-        self.stopping = threading.Event()
-
-    def request_shutdown(self) -> None:
-        """Stop serving (safe from any thread, including a signal handler)."""
-        if self.stopping.is_set():
-            return
-        self.stopping.set()
-        server = self.server
-        if server is not None:
-            threading.Thread(target=server.shutdown, daemon=True).start()
-
     def extra(self) -> dict[str, Any]:
-        if self.health_extra is None:
+        if self.served.health is None:
             return {}
         try:
-            return dict(self.health_extra())
+            return dict(self.served.health())
         except Exception:
             traceback.print_exc(file=sys.stderr)
             return {"health_extra_error": True}
 
     def is_idle(self, extra: Mapping[str, Any], window: float, *, count_start: bool) -> bool:
-        quiet = self.activity.quiet_for(count_start=count_start)
+        """Not ``busy``, and no request in flight nor finished for ``window`` seconds. Before the
+        first request, the time since start counts with ``count_start``, else it is idle."""
+        with self._lock:
+            if self._inflight:
+                quiet = 0.0
+            elif self._last is None:
+                quiet = time.monotonic() - self.started if count_start else float("inf")
+            else:
+                quiet = time.monotonic() - self._last
         return extra.get("busy") is not True and quiet >= window
 
     def health(self, idle_window: float) -> dict[str, Any]:
@@ -156,23 +167,6 @@ class _Host:
     def authorized(self, header: str | None) -> bool:
         expected = f"Bearer {self.record.token}".encode()
         return header is not None and hmac.compare_digest(header.encode("utf-8"), expected)
-
-
-@dataclass(frozen=True)
-class Served:
-    """What a service daemon serves, as its ``start`` function builds it from the scope.
-
-    ``routes`` by (method, path), ``resolver`` for paths with parameters, ``health`` for extra
-    ``/health`` fields (``"busy": true`` keeps the daemon from retiring), and ``close`` to run
-    on the way out. ``version`` and ``protocol`` are what the owner record reports.
-    """
-
-    version: str
-    protocol: int
-    routes: Mapping[tuple[str, str], Route]
-    resolver: Resolver | None = None
-    health: Callable[[], dict[str, Any]] | None = None
-    close: Callable[[], None] | None = None
 
 
 #: An extra option of a daemon command: the flag and its ``argparse`` keyword arguments.
@@ -209,17 +203,7 @@ def run_service(
         parser.error("--scope-id / --service do not match the scope given")
     served = start(scope, args)
     try:
-        serve(
-            name,
-            scope,
-            version=served.version,
-            protocol=served.protocol,
-            routes=served.routes,
-            idle_seconds=args.idle_seconds,
-            health_extra=served.health,
-            resolver=served.resolver,
-            port=args.port,
-        )
+        _serve(name, scope, served, idle_seconds=args.idle_seconds, port=args.port)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -231,37 +215,26 @@ def run_service(
     return 0
 
 
-def serve(
-    spec_name: str,
-    scope: Scope,
-    *,
-    version: str,
-    protocol: int,
-    routes: Mapping[tuple[str, str], Route],
-    idle_seconds: float,
-    health_extra: Callable[[], dict[str, Any]] | None = None,
-    resolver: Resolver | None = None,
-    port: int = 0,
-) -> None:
-    """Run service ``spec_name`` for ``scope`` in the foreground until it is retired.
+def _serve(name: str, scope: Scope, served: Served, *, idle_seconds: float, port: int) -> None:
+    """Serve ``served`` as service ``name`` of ``scope`` in the foreground until it is retired.
 
     Built-in routes: ``GET /health`` (no auth, never the token) and ``POST /shutdown`` (auth).
-    ``resolver`` answers paths no fixed route matches; ``port`` 0 picks a free port.
+    ``served.resolver`` answers paths no fixed route matches; ``port`` 0 picks a free port.
     ``idle_seconds > 0`` retires the daemon once no request other than /health arrived for that
-    long and ``health_extra()`` does not report ``"busy": true``.
+    long and ``served.health()`` does not report ``"busy": true``.
     """
-    service_dir = scope.service_dir(spec_name)
-    service_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    record_path = service_dir / "owner.json"
-    host = _Host(
-        _placeholder_record(spec_name, scope, version, protocol), routes, health_extra, resolver
-    )
+    record_path = scope.service_dir(name) / "owner.json"
+    record_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    host = _Host(served)
     server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(host, idle_seconds))
     server.daemon_threads = True
     host.server = server
-    host.record = _final_record(host.record, server.server_address[1])
-    previous = _install_sigterm(host)
+    # SIGTERM is a clean shutdown; a signal handler can only be installed from the main thread.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: host.request_shutdown())
     try:
+        host.record = _own_record(name, scope, served, server.server_address[1])
         write_record(record_path, host.record)
         if idle_seconds > 0:
             threading.Thread(
@@ -277,7 +250,8 @@ def serve(
             signal.signal(signal.SIGTERM, previous)
 
 
-def _placeholder_record(name: str, scope: Scope, version: str, protocol: int) -> OwnerRecord:
+def _own_record(name: str, scope: Scope, served: Served, port: int) -> OwnerRecord:
+    """The owner record of this process, listening on ``port``, with a fresh control token."""
     pid = os.getpid()
     start_time = process_start_time(pid)
     if start_time is None:
@@ -287,25 +261,13 @@ def _placeholder_record(name: str, scope: Scope, version: str, protocol: int) ->
         scope_id=scope.scope_id,
         pid=pid,
         start_time=start_time,
-        port=1,
-        version=version,
-        protocol=protocol,
+        port=port,
+        version=served.version,
+        protocol=served.protocol,
         executable=sys.executable,
         started_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         token=secrets.token_urlsafe(32),
     )
-
-
-def _final_record(record: OwnerRecord, port: int) -> OwnerRecord:
-    data = {**record.__dict__, "port": port}
-    return OwnerRecord(**data)
-
-
-def _install_sigterm(host: _Host) -> Any:
-    """Make SIGTERM a clean shutdown (only possible from the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, lambda _sig, _frame: host.request_shutdown())
 
 
 def _watch_idle(host: _Host, idle_seconds: float) -> None:
@@ -319,6 +281,7 @@ def _watch_idle(host: _Host, idle_seconds: float) -> None:
 
 def _make_handler(host: _Host, idle_seconds: float) -> type[BaseHTTPRequestHandler]:
     idle_window = min(idle_seconds, QUIET_SECONDS) if idle_seconds > 0 else QUIET_SECONDS
+    shutdown_route = Route(lambda _body: (200, {"ok": True, "pid": host.record.pid}))
 
     class _Handler(BaseHTTPRequestHandler):
         server_version = "spec-kitty-service"
@@ -333,48 +296,32 @@ def _make_handler(host: _Host, idle_seconds: float) -> type[BaseHTTPRequestHandl
             # client's delayed ACK and every keep-alive request waits ~40 ms.
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def do_GET(self) -> None:
-            self._dispatch("GET")
-
-        def do_POST(self) -> None:
-            self._dispatch("POST")
-
-        def do_PUT(self) -> None:
-            self._dispatch("PUT")
-
-        def do_DELETE(self) -> None:
-            self._dispatch("DELETE")
-
-        def _dispatch(self, method: str) -> None:
+        def _dispatch(self) -> None:
+            method = self.command
             path = self.path.split("?", 1)[0]
             if method == "GET" and path == "/health":
                 self._send(200, host.health(idle_window))
                 return
-            with host.activity.working():
+            with host.working():
                 self._answer(method, path)
 
+        do_GET = do_POST = do_PUT = do_DELETE = _dispatch
+
         def _answer(self, method: str, path: str) -> None:
-            builtin = method == "POST" and path == "/shutdown"
-            route = None if builtin else host.routes.get((method, path))
-            if route is None and not builtin and host.resolver is not None:
-                route = host.resolver(method, path)
-            if not builtin and route is None:
+            shutdown = method == "POST" and path == "/shutdown"
+            route = shutdown_route if shutdown else host.route(method, path)
+            if route is None:
                 self._send(404, {"error": "not found"})
                 return
-            if (builtin or (route is not None and route.auth)) and not host.authorized(
-                self.headers.get("Authorization")
-            ):
+            if route.auth and not host.authorized(self.headers.get("Authorization")):
                 self._send(401, {"error": "unauthorized"})
                 return
             body = self._read_body()
             if body is None:
                 return
-            if builtin:
-                self._send(200, {"ok": True, "pid": host.record.pid})
-                host.request_shutdown()
-                return
-            assert route is not None
             self._run(route, body)
+            if shutdown:
+                host.request_shutdown()  # after the answer went out
 
         def _read_body(self) -> bytes | None:
             try:

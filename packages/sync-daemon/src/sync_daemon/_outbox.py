@@ -206,42 +206,30 @@ class Outbox:
             due_at = self._due_at(pending[0], state)
             if due_at is not None and now() + _CLOCK_SLACK < due_at:
                 return DeliveryReport(0, False, None, due_at)
-            return self._send_batches(sink, pending, state, batch_size, now)
-
-    def _send_batches(
-        self,
-        sink: Sink,
-        pending: Sequence[JournalEntry],
-        state: _LedgerState,
-        batch_size: int,
-        now: Callable[[], float],
-    ) -> DeliveryReport:
-        delivered = 0
-        for start in range(0, len(pending), batch_size):
-            batch = pending[start : start + batch_size]
-            try:
-                sink.send([entry.event for entry in batch])
-            except SinkError as exc:
-                failed_at = now()
-                error = str(exc) or type(exc).__name__
+            delivered = 0
+            for start in range(0, len(pending), batch_size):
+                batch = pending[start : start + batch_size]
+                try:
+                    sink.send([entry.event for entry in batch])
+                except SinkError as exc:
+                    failed_at = now()
+                    error = str(exc) or type(exc).__name__
+                    self._append_ledger(
+                        _ledger_rows(batch, state, sink, outcome=FAILED, at=failed_at, error=error)
+                    )
+                    attempts = len(state.failures.get(batch[0].event_id, ())) + 1
+                    next_at = failed_at + self.backoff_delay(attempts)
+                    return DeliveryReport(delivered, True, error, next_at)
                 self._append_ledger(
-                    _ledger_rows(batch, state, sink, outcome=FAILED, at=failed_at, error=error)
+                    _ledger_rows(batch, state, sink, outcome=DELIVERED, at=now(), error=None)
                 )
-                attempts = len(state.failures.get(batch[0].event_id, ())) + 1
-                return DeliveryReport(delivered, True, error, failed_at + self._delay(attempts))
-            self._append_ledger(
-                _ledger_rows(batch, state, sink, outcome=DELIVERED, at=now(), error=None)
-            )
-            delivered += len(batch)
-        return DeliveryReport(delivered, False, None, None)
+                delivered += len(batch)
+            return DeliveryReport(delivered, False, None, None)
 
     # --- backoff ------------------------------------------------------------------------------
 
     def backoff_delay(self, failures: int) -> float:
         """Seconds to wait after ``failures`` consecutive failures: ``min(cap, base*2**(n-1))``."""
-        return self._delay(failures)
-
-    def _delay(self, failures: int) -> float:
         if failures <= 0:
             return 0.0
         exponent = min(failures - 1, 64)
@@ -253,7 +241,7 @@ class Outbox:
         if not failures:
             return None
         last = max(_epoch(str(row["at"])) for row in failures)
-        return last + self._delay(len(failures))
+        return last + self.backoff_delay(len(failures))
 
     # --- file access --------------------------------------------------------------------------
 
@@ -271,7 +259,17 @@ class Outbox:
     def _ledger_state(self) -> _LedgerState:
         state = _LedgerState()
         for row in read_json_lines(self.ledger_path):
-            _apply_ledger_row(state, row)
+            event_id, outcome, at = row.get("event_id"), row.get("outcome"), row.get("at")
+            if not isinstance(event_id, str) or not isinstance(at, str) or not _valid_iso(at):
+                continue
+            if outcome == DELIVERED:
+                state.delivered.add(event_id)
+                state.last_delivery_at = at
+            elif outcome == FAILED:
+                state.failures.setdefault(event_id, []).append(row)
+                state.failed_rows += 1
+                state.last_error = str(row.get("error", "")) or None
+                state.last_error_at = at
         for event_id in state.delivered:
             state.failures.pop(event_id, None)
         return state
@@ -323,20 +321,6 @@ def _ledger_rows(
             row["error"] = error
         rows.append(row)
     return rows
-
-
-def _apply_ledger_row(state: _LedgerState, row: Mapping[str, Any]) -> None:
-    event_id, outcome, at = row.get("event_id"), row.get("outcome"), row.get("at")
-    if not isinstance(event_id, str) or not isinstance(at, str) or not _valid_iso(at):
-        return
-    if outcome == DELIVERED:
-        state.delivered.add(event_id)
-        state.last_delivery_at = at
-    elif outcome == FAILED:
-        state.failures.setdefault(event_id, []).append(row)
-        state.failed_rows += 1
-        state.last_error = str(row.get("error", "")) or None
-        state.last_error_at = at
 
 
 def _iso(epoch: float) -> str:

@@ -41,10 +41,7 @@ def process_start_time(pid: int) -> str | None:
 
 def is_alive(record: OwnerRecord) -> bool:
     """True when the process named by ``record`` exists, is ours, and started when recorded."""
-    if not pid_exists(record.pid):
-        return False
-    started = process_start_time(record.pid)
-    return started is not None and started == record.start_time
+    return pid_exists(record.pid) and process_start_time(record.pid) == record.start_time
 
 
 def pid_exists(pid: int) -> bool:
@@ -53,10 +50,8 @@ def pid_exists(pid: int) -> bool:
         return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):  # gone, or exists but not ours: not our daemon
         return False
-    except PermissionError:
-        return False  # exists, but not ours: never our daemon
     return True
 
 
@@ -88,18 +83,20 @@ def ps_column(pid: int, column: str) -> str | None:
     """One ``ps`` column for ``pid`` (non-Linux fallback), or None when the pid is gone."""
     if sys.platform == "win32":  # pragma: no cover - daemons are POSIX-only
         return None
+    done = _ps("-o", f"{column}=", "-p", str(pid), timeout=5)
+    if done is None or done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+def _ps(*args: str, timeout: float) -> subprocess.CompletedProcess[str] | None:
+    """Run ``ps args``; None when it cannot be run or does not finish within ``timeout``."""
     try:
-        done = subprocess.run(
-            ["ps", "-o", f"{column}=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+        return subprocess.run(
+            ["ps", *args], capture_output=True, text=True, timeout=timeout, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    value = done.stdout.strip()
-    return value if done.returncode == 0 and value else None
 
 
 def terminate(name: str, scope_id: str, pid: int, start_time: str, *, grace: float) -> bool:
@@ -155,15 +152,8 @@ def marked_pids(name: str, scope_id: str) -> list[int]:
 
 def _marked_pids_ps(name: str, scope_id: str) -> list[int]:
     """Non-Linux fallback: match the markers in ``ps`` output (arguments joined by spaces)."""
-    try:
-        done = subprocess.run(
-            ["ps", "-ax", "-o", "pid=,uid=,args="],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    done = _ps("-ax", "-o", "pid=,uid=,args=", timeout=10)
+    if done is None:
         return []
     pids = []
     for line in done.stdout.splitlines():
@@ -178,18 +168,13 @@ def _marked_pids_ps(name: str, scope_id: str) -> list[int]:
 def cmdline(pid: int) -> list[str] | None:
     """The arguments of ``pid`` (``ps`` words where there is no /proc), or None if unknown."""
     if not _PROC.is_dir():
-        return _ps_args(pid)
+        line = ps_column(pid, "args")
+        return line.split() if line is not None else None
     try:
         raw = (_PROC / str(pid) / "cmdline").read_bytes()
     except OSError:
         return None
     return [a.decode("utf-8", errors="replace") for a in raw.split(b"\0")]
-
-
-def _ps_args(pid: int) -> list[str] | None:
-    """``ps`` words of ``pid``'s command line (where there is no /proc)."""
-    line = ps_column(pid, "args")
-    return line.split() if line is not None else None
 
 
 def has_markers(args: list[str], name: str, scope_id: str) -> bool:

@@ -6,8 +6,8 @@ A service is identified by its name and a :class:`Scope`; its state lives in
 concurrent callers end with exactly one daemon. :func:`reap` is the only reaper.
 
 The daemon command (``ServiceSpec.argv``) must run the daemon in the foreground (its pid is the
-daemon's pid), must call :func:`sync_daemon.serve` so it writes its own owner record, and must
-carry the marker arguments ``--service <name>`` and ``--scope-id <scope_id>`` as separate
+daemon's pid), must call :func:`sync_daemon.run_service` so it writes its own owner record, and
+must carry the marker arguments ``--service <name>`` and ``--scope-id <scope_id>`` as separate
 arguments: the reaper recognises orphaned daemons by them and never touches a process without
 them. The control token is generated inside the daemon and never passed on a command line or in
 the environment.
@@ -23,7 +23,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,12 +134,11 @@ def stop(spec: ServiceSpec, *, timeout: float = 5.0) -> bool:
     """Stop the daemon of ``spec`` (and any orphans of its scope); True if anything was stopped."""
     with _locked(spec):
         stopped = False
-        found = read_record(spec.record_path)
-        if found.record is not None and is_alive(found.record):
-            _stop_daemon(spec, found.record, timeout)
+        record = read_record(spec.record_path).record
+        if record is not None and is_alive(record):
+            _stop_daemon(spec, record, timeout)
             stopped = True
-        stopped = bool(_reap_locked(spec)) or stopped
-        return stopped
+        return bool(_reap_locked(spec)) or stopped
 
 
 def status(spec: ServiceSpec) -> dict[str, Any]:
@@ -206,16 +205,14 @@ def request(
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-@contextlib.contextmanager
-def _locked(spec: ServiceSpec) -> Iterator[None]:
+def _locked(spec: ServiceSpec) -> contextlib.AbstractContextManager[None]:
     spec.service_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock = filelock.FileLock(str(spec.service_dir / "lock"), timeout=spec.lock_timeout)
-    with held(
+    return held(
         lock,
         code="SERVICE_LOCK_TIMEOUT",
         next_step="Another command is starting or stopping this service; retry in a moment.",
-    ):
-        yield
+    )
 
 
 def _usable_record(spec: ServiceSpec) -> OwnerRecord | None:
@@ -274,19 +271,15 @@ def _spawn(spec: ServiceSpec) -> OwnerRecord:
         if record is not None and record.pid == child.pid and _health(record) is not None:
             return record
         time.sleep(_POLL)
-    _kill_child(child)
+    child.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=5.0)
     raise ServiceError(
         f"{spec.name} daemon did not become healthy within {spec.start_timeout:g}s:\n"
         f"{_log_tail(spec)}",
         code="SERVICE_START_TIMEOUT",
         next_step=f"Read {spec.log_path} for details.",
     )
-
-
-def _kill_child(child: subprocess.Popen[bytes]) -> None:
-    child.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        child.wait(timeout=5.0)
 
 
 def _log_tail(spec: ServiceSpec) -> str:

@@ -139,7 +139,11 @@ class HttpSink:
 
     def send(self, batch: Sequence[Mapping[str, Any]]) -> None:
         """POST ``batch``; raise :class:`SinkError` on a non-2xx status or a transport error."""
-        request = self._request(batch)
+        body = json.dumps({"events": [dict(event) for event in batch]}).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 response.read()
@@ -154,13 +158,6 @@ class HttpSink:
             raise SinkError(f"http sink: {type(exc).__name__}") from None
         if not 200 <= status < 300:
             raise SinkError(f"http sink: HTTP {status}")
-
-    def _request(self, batch: Sequence[Mapping[str, Any]]) -> urllib.request.Request:
-        body = json.dumps({"events": [dict(event) for event in batch]}).encode("utf-8")
-        headers = {"Content-Type": "application/json"}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        return urllib.request.Request(self.url, data=body, headers=headers, method="POST")
 
 
 def sink_from_config(config: Mapping[str, Any], *, state_dir: Path) -> Sink:

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from .__about__ import __version__
 from ._host import Route, Served, run_service
 from ._outbox import Outbox
 from ._service import Scope, ServiceSpec, daemon_command
-from ._sinks import sink_from_config
+from ._sinks import SINK_NAMES, Sink, sink_from_config
 
 SERVICE = "sync"
 #: Bumped when the control plane changes incompatibly: older daemons are then replaced.
@@ -38,6 +38,7 @@ def outbox_dir(scope: Scope) -> Path:
 
 
 def sink_config(sink: str, url: str | None) -> dict[str, Any]:
+    """The :func:`sink_from_config` configuration of sink ``sink`` (``url`` for ``http`` only)."""
     return {"sink": sink, "url": url} if sink == "http" else {"sink": sink}
 
 
@@ -56,54 +57,58 @@ def sync_spec(
     return ServiceSpec(name=SERVICE, scope=scope, argv=argv, version=__version__, protocol=PROTOCOL)
 
 
-class _Loop:
-    """Delivers pending events until stopped; ``nudge`` wakes it at once."""
+class _Sync:
+    """The running service: a delivery loop (started at once, ended by ``close``) and its routes.
 
-    def __init__(self, outbox: Outbox, config: Mapping[str, Any], state_dir: Path) -> None:
+    ``POST /events`` journals events and wakes the loop at once; ``POST /flush`` delivers now.
+    """
+
+    def __init__(self, outbox: Outbox, sink: Sink) -> None:
         self.outbox = outbox
-        self.sink = sink_from_config(config, state_dir=state_dir)
+        self.sink = sink
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._run, name="sync-delivery", daemon=True)
+        self._worker.start()
 
-    def nudge(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
+    def close(self) -> None:
         self._stop.set()
         self._wake.set()
+        self._worker.join(timeout=5)
 
-    def run(self) -> None:
+    def _run(self) -> None:
         while not self._stop.is_set():
             self.outbox.deliver(self.sink)
             self._wake.wait(_POLL_SECONDS)
             self._wake.clear()
 
-
-def _events_route(outbox: Outbox, loop: _Loop) -> Route:
-    def handle(body: bytes) -> tuple[int, dict[str, Any]]:
+    def post_events(self, body: bytes) -> tuple[int, dict[str, Any]]:
         try:
             document = json.loads(body or b"{}")
             events = document["events"]
-            queued = outbox.enqueue(events)
+            queued = self.outbox.enqueue(events)
         except (ValueError, KeyError, TypeError) as exc:
             return 400, {"error": f"expected {{'events': [...]}} with event ids: {exc}"}
-        loop.nudge()
-        return 202, {"queued": queued, "depth": outbox.depth()}
+        self._wake.set()
+        return 202, {"queued": queued, "depth": self.outbox.depth()}
 
-    return Route(handle)
-
-
-def _flush_route(outbox: Outbox, loop: _Loop) -> Route:
-    def handle(_body: bytes) -> tuple[int, dict[str, Any]]:
-        report = outbox.deliver(loop.sink)
+    def flush(self, _body: bytes) -> tuple[int, dict[str, Any]]:
+        report = self.outbox.deliver(self.sink)
         return 200, {
             "delivered": report.delivered,
             "failed": report.failed,
             "error": report.error,
-            "depth": outbox.depth(),
+            "depth": self.outbox.depth(),
         }
 
-    return Route(handle)
+    def health(self) -> dict[str, Any]:
+        stats = self.outbox.stats()
+        return {
+            "queue_depth": stats["pending"],
+            "last_delivery_at": stats["last_delivery_at"],
+            "last_error": stats["last_error"],
+            "busy": stats["pending"] > 0,
+        }
 
 
 def main(argv: Sequence[str]) -> int:
@@ -113,7 +118,7 @@ def main(argv: Sequence[str]) -> int:
         name=SERVICE,
         start=_start,
         options=(
-            ("--sink", {"default": "jsonl", "choices": ("jsonl", "http")}),
+            ("--sink", {"default": "jsonl", "choices": SINK_NAMES}),
             ("--url", {}),
         ),
         idle_seconds=DEFAULT_IDLE_SECONDS,
@@ -123,30 +128,15 @@ def main(argv: Sequence[str]) -> int:
 
 def _start(scope: Scope, args: argparse.Namespace) -> Served:
     outbox = Outbox(outbox_dir(scope))
-    loop = _Loop(outbox, sink_config(args.sink, args.url), scope.service_dir(SERVICE))
-    worker = threading.Thread(target=loop.run, name="sync-delivery", daemon=True)
-    worker.start()
-
-    def health() -> dict[str, Any]:
-        stats = outbox.stats()
-        return {
-            "queue_depth": stats["pending"],
-            "last_delivery_at": stats["last_delivery_at"],
-            "last_error": stats["last_error"],
-            "busy": stats["pending"] > 0,
-        }
-
-    def close() -> None:
-        loop.stop()
-        worker.join(timeout=5)
-
+    config = sink_config(args.sink, args.url)
+    sync = _Sync(outbox, sink_from_config(config, state_dir=scope.service_dir(SERVICE)))
     return Served(
         version=__version__,
         protocol=PROTOCOL,
         routes={
-            ("POST", "/events"): _events_route(outbox, loop),
-            ("POST", "/flush"): _flush_route(outbox, loop),
+            ("POST", "/events"): Route(sync.post_events),
+            ("POST", "/flush"): Route(sync.flush),
         },
-        health=health,
-        close=close,
+        health=sync.health,
+        close=sync.close,
     )
