@@ -63,14 +63,29 @@ def place_artifact(
     home = locate_branch(ctx, target.branch, env)
     if home.blocked_by is not None:
         raise git_operation_error(home.blocked_by, refused=f"not writing {name}")
-    if home.checkout is not None and home.mission_dir is not None:
-        return _in_checkout(
-            ctx, home.checkout, home.mission_dir / name,
-            data=data, message=message, keep_existing=keep_existing, env=env,
-        )  # fmt: skip
-    return _onto_branch(
-        ctx, target.branch, name, data=data, message=message, keep_existing=keep_existing, env=env
-    )
+    if home.checkout is None or home.mission_dir is None:
+        return _onto_branch(
+            ctx, name, data=data, message=message, keep_existing=keep_existing, env=env
+        )
+    path = home.mission_dir / name  # in the checkout that has the branch out
+    try:
+        before: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        before = None
+    write = not (keep_existing and before is not None)
+    if write:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
+    try:
+        made = commit_to(target, [path], message, cwd=home.checkout, env=env)
+    except BaseException:  # a refused commit leaves the file as it was
+        if write:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, before)
+        raise
+    return PlacedArtifact(str(path), made.sha if made is not None else None, write)
 
 
 def discard_uncommitted(ctx: MissionExecutionContext, checkout: Path, *names: str) -> list[str]:
@@ -102,41 +117,8 @@ def discard_uncommitted(ctx: MissionExecutionContext, checkout: Path, *names: st
     return changed
 
 
-def _in_checkout(
-    ctx: MissionExecutionContext,
-    checkout: Path,
-    path: Path,
-    *,
-    data: bytes,
-    message: str,
-    keep_existing: bool,
-    env: Mapping[str, str] | None,
-) -> PlacedArtifact:
-    try:
-        before: bytes | None = path.read_bytes()
-    except FileNotFoundError:
-        before = None
-    write = not (keep_existing and before is not None)
-    if write:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)
-    try:
-        made = commit_to(
-            ctx.artifact_placement.placement_ref, [path], message, cwd=checkout, env=env
-        )
-    except BaseException:
-        if write:
-            if before is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_atomic(path, before)
-        raise
-    return PlacedArtifact(str(path), made.sha if made is not None else None, write)
-
-
 def _onto_branch(
     ctx: MissionExecutionContext,
-    branch: str,
     name: str,
     *,
     data: bytes,
@@ -144,6 +126,7 @@ def _onto_branch(
     keep_existing: bool,
     env: Mapping[str, str] | None,
 ) -> PlacedArtifact:
+    branch = ctx.artifact_placement.placement_ref.branch
     rel = f"{ctx.mission_path}/{name}"
     git = Git(ctx.workspace.primary_root, env)
     with branch_lock(ctx.git_common_dir, branch):

@@ -101,9 +101,7 @@ def commit_to(
                 git, source.git_dir, work_tree=None, rels=rels, branch=target.branch,
                 parent=parent, message=message,
             )  # fmt: skip
-            if sha is None:
-                return None
-            return CommitResult(sha, target.branch, "index", None, rels)
+            return CommitResult(sha, target.branch, "index", None, rels) if sha else None
         assert holder is not None
         return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
 
@@ -247,8 +245,7 @@ def _commit_in_worktree(
     if git.run("diff", "--cached", "--quiet", "--", *rels, ok_codes=(0, 1)).returncode == 0:
         return None
     git.run("commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *rels)
-    sha = git.out("rev-parse", "HEAD")
-    return CommitResult(sha=sha, branch=branch, route="worktree", worktree=holder.root, paths=rels)
+    return CommitResult(git.out("rev-parse", "HEAD"), branch, "worktree", holder.root, rels)
 
 
 def _mirror(source_root: Path, target_root: Path, rels: tuple[str, ...]) -> None:

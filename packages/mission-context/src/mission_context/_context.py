@@ -247,8 +247,7 @@ def resolve_action_context(
             "or remove coordination_branch from meta.json to flatten the mission",
         )
     target = CommitTarget(meta.target_branch, "target")
-    worktrees = primary / WORKTREES_DIRNAME
-    coord_worktree = worktrees / f"{name}-coord" if coordination else None
+    coord_worktree = primary / WORKTREES_DIRNAME / f"{name}-coord" if coordination else None
     status_dir = coord_worktree / SPECS_DIRNAME / name if coord_worktree else mission_dir
     lane = None
     execution = primary
@@ -296,12 +295,11 @@ def resolve_action_context(
 
 def _lane_of(mission_dir: Path, wp: str) -> str | None:
     """The lane id holding ``wp`` (lanes.json); None without lanes. Unknown WP is an error."""
-    wp_id = wp.strip().upper()
     for lane in read_lanes(mission_dir):
-        if wp_id in lane.wp_ids:
+        if wp in lane.wp_ids:
             return lane.lane_id
     tasks_dir = mission_dir / "tasks"
-    if tasks_dir.is_dir() and any(tasks_dir.glob(f"{wp_id}-*.md")):
+    if tasks_dir.is_dir() and any(tasks_dir.glob(f"{wp}-*.md")):
         return None
     raise ContextError(
         f"work package {wp!r} is not part of {mission_dir.name}",

@@ -106,8 +106,7 @@ def create_mission(
         Path(os.path.abspath(cwd)), next_step="run `git init` and `spec-kitty init` first"
     )
     primary = dirs.primary_root
-    refs = Refs(primary, dirs.common_dir, env)
-    target = _target_branch(refs, target_branch)
+    target = _target_branch(Refs(primary, dirs.common_dir, env), target_branch)
     moment = now or datetime.now(UTC)
     mission_id, mission_dir = _claim_directory(primary / SPECS_DIRNAME, slug, moment)
     dir_name = mission_dir.name

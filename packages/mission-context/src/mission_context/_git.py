@@ -15,6 +15,7 @@ import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ._errors import ContextError
 
@@ -76,24 +77,9 @@ class Git:
         next_step: str = "fix what git reports above and re-run the command",
     ) -> subprocess.CompletedProcess[str]:
         """Run git and return the finished process; raise :class:`GitError` otherwise."""
-        command = ("git", "-C", str(self.cwd), *args)
-        if self._env is None:
-            self._env = git_environment(self._base_env)
-        env = self._env if extra_env is None else {**self._env, **extra_env}
-        try:
-            done = subprocess.run(
-                command,
-                env=env,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                check=False,
-            )
-        except OSError as exc:  # git itself is missing or not executable
-            raise GitError(command, 127, str(exc), next_step="install git") from None
+        done = self._spawn(args, extra_env, text=True, encoding="utf-8", errors="replace")
         if done.returncode not in ok_codes:
-            raise GitError(command, done.returncode, done.stderr, next_step=next_step)
+            raise GitError(done.args, done.returncode, done.stderr, next_step=next_step)
         return done
 
     def out(self, *args: str, extra_env: Mapping[str, str] | None = None) -> str:
@@ -105,19 +91,11 @@ class Git:
 
         One ``git cat-file --batch`` for all of them, read as bytes (never decoded).
         """
-        command = ("git", "-C", str(self.cwd), "cat-file", "--batch")
-        if self._env is None:
-            self._env = git_environment(self._base_env)
         request = "".join(f"{spec}\n" for spec in specs).encode("utf-8")
-        try:
-            done = subprocess.run(
-                command, env=self._env, input=request, capture_output=True, check=False
-            )
-        except OSError as exc:
-            raise GitError(command, 127, str(exc), next_step="install git") from None
+        done = self._spawn(("cat-file", "--batch"), input=request)
         if done.returncode != 0:
             stderr = done.stderr.decode("utf-8", "replace")
-            raise GitError(command, done.returncode, stderr, next_step="check the repository")
+            raise GitError(done.args, done.returncode, stderr, next_step="check the repository")
         found: list[bytes | None] = []
         data, at = done.stdout, 0
         for _ in specs:
@@ -131,6 +109,19 @@ class Git:
             found.append(data[at : at + size] if header[1] == b"blob" else None)
             at += size + 1
         return found
+
+    def _spawn(
+        self, args: tuple[str, ...], extra_env: Mapping[str, str] | None = None, **options: Any
+    ) -> subprocess.CompletedProcess[Any]:
+        """``git -C <cwd> <args>`` in git's environment; a missing git is a :class:`GitError`."""
+        command = ("git", "-C", str(self.cwd), *args)
+        if self._env is None:
+            self._env = git_environment(self._base_env)
+        env = self._env if extra_env is None else {**self._env, **extra_env}
+        try:
+            return subprocess.run(command, env=env, capture_output=True, check=False, **options)
+        except OSError as exc:  # git itself is missing or not executable
+            raise GitError(command, 127, str(exc), next_step="install git") from None
 
 
 # -- git's answers -------------------------------------------------------------------
@@ -200,11 +191,8 @@ def tree_entries(git: Git, treeish: str, rels: tuple[str, ...] | list[str]) -> d
 def hash_files(git: Git, rels: list[str]) -> list[str]:
     """The blob sha of each file as it is in the checkout ("" for a missing one)."""
     present = [rel for rel in rels if (git.cwd / rel).is_file()]
-    shas = (
-        dict(zip(present, git.out("hash-object", "--", *present).split(), strict=True))
-        if present
-        else {}
-    )
+    hashed = git.out("hash-object", "--", *present).split() if present else []
+    shas = dict(zip(present, hashed, strict=True))
     return [shas.get(rel, "") for rel in rels]
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from mission_status import META_FILENAME
 
 from ._errors import ContextError
-from ._meta import read_mission_id
+from ._meta import MISSION_ID, read_mission_id
 
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+#: What a mission handle or a lane id may look like (both also refuse a ``..``).
+SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MID8 = re.compile(r"^[0-9A-HJKMNP-TV-Z]{8}$")
 _NUMBER_PREFIX = re.compile(r"^(\d+)-(.+)$")
 
@@ -37,7 +37,7 @@ def check_handle(handle: str) -> str:
             code="FEATURE_CONTEXT_UNRESOLVED",
             next_step="pass --mission <handle> (a directory name, mission id or mid8)",
         )
-    if not _SAFE.match(cleaned) or ".." in cleaned:
+    if not SAFE_SEGMENT.match(cleaned) or ".." in cleaned:
         raise ContextError(
             f"{handle!r} is not a mission handle: use a directory name under kitty-specs/, "
             "a mission id, its first 8 characters or a mission number",
@@ -65,7 +65,7 @@ def resolve_handle(specs_root: Path, handle: str) -> str:
     """The directory name ``handle`` selects under ``specs_root``."""
     handle = check_handle(handle)
     upper = handle.upper()
-    id_shaped = bool(_ULID.match(upper) or _MID8.match(upper))
+    id_shaped = bool(MISSION_ID.match(upper) or _MID8.match(upper))
     if not id_shaped and os.path.isdir(os.path.join(specs_root, handle)):
         return handle  # the exact-name rule, without listing every mission (names are unique)
     names = mission_dirs(specs_root)
@@ -76,7 +76,7 @@ def resolve_handle(specs_root: Path, handle: str) -> str:
         return [n for n, mid in ids if mid is not None and match(mid)]
 
     rules: list[Callable[[], list[str]]] = []
-    if _ULID.match(upper):
+    if MISSION_ID.match(upper):
         rules.append(lambda: by_id(lambda mid: mid == upper))
     elif _MID8.match(upper):
         rules.append(lambda: by_id(lambda mid: mid.startswith(upper)))

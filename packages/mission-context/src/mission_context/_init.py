@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mission_status import find_git_dirs
+
 from ._commit import CommitResult, commit_to
 from ._context import SPECS_DIRNAME, WORKTREES_DIRNAME, CommitTarget
 from ._git import Git
@@ -84,8 +86,6 @@ def init_repository(path: Path | str, *, env: Mapping[str, str] | None = None) -
     lists ``.worktrees/`` in ``.gitignore``, and commits the files it changed to
     the branch checked out.
     """
-    from mission_status import find_git_dirs
-
     where = Path(os.path.abspath(path))
     where.mkdir(parents=True, exist_ok=True)
     dirs = find_git_dirs(where)
@@ -95,31 +95,24 @@ def init_repository(path: Path | str, *, env: Mapping[str, str] | None = None) -
         dirs = find_git_dirs(where)
         assert dirs is not None  # git init just made it
     root = dirs.primary_root
-    changed = [
-        name
-        for name, wrote in (
-            (CONFIG_PATH, _write_if_missing(root / CONFIG_PATH, _CONFIG_TEMPLATE)),
-            (".gitattributes", _add_lines(root / ".gitattributes", _ATTRIBUTES)),
-            (".gitignore", _add_line(root / ".gitignore", f"{WORKTREES_DIRNAME}/")),
-        )
-        if wrote
-    ]
+    wrote = {
+        CONFIG_PATH: _write_if_missing(root / CONFIG_PATH, _CONFIG_TEMPLATE),
+        ".gitattributes": _add_lines(root / ".gitattributes", _ATTRIBUTES),
+        ".gitignore": _add_lines(root / ".gitignore", (f"{WORKTREES_DIRNAME}/",)),
+    }
+    changed = [name for name, written in wrote.items() if written]
     git = Git(root, env)
     driver_changed = _configure_drivers(git, dirs.common_dir)
     branch = Refs(root, dirs.common_dir, env).worktrees()[0].branch
     # What this run wrote, and what an earlier, interrupted run wrote but never committed
     # (a file the user already committed and then edited is theirs: never swept in).
-    uncommitted = _untracked(git, [CONFIG_PATH, ".gitattributes", ".gitignore"])
+    uncommitted = _untracked(git, list(wrote))
     to_commit = sorted(set(changed) | uncommitted)
     commit = None
     if to_commit and branch is not None:
-        commit = commit_to(
-            CommitTarget(branch, "target"),
-            [root / name for name in to_commit],
-            "spec-kitty init",
-            cwd=root,
-            env=env,
-        )
+        target = CommitTarget(branch, "target")
+        paths = [root / name for name in to_commit]
+        commit = commit_to(target, paths, "spec-kitty init", cwd=root, env=env)
     return InitResult(
         root=root,
         created_repository=created,
@@ -145,10 +138,6 @@ def _write_if_missing(path: Path, text: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return True
-
-
-def _add_line(path: Path, line: str) -> bool:
-    return _add_lines(path, (line,))
 
 
 def _add_lines(path: Path, lines: tuple[str, ...]) -> bool:
@@ -194,12 +183,9 @@ def missing_merge_drivers(common_dir: Path) -> list[str]:
 
 def _configure_drivers(git: Git, common_dir: Path) -> bool:
     """Define the merge drivers this repository's config lacks; True when it changed."""
-    missing = {
-        driver: spec
-        for driver, spec in driver_commands().items()
-        if driver not in _configured_drivers(common_dir)
-    }
-    for driver, (name, command) in missing.items():
+    missing = missing_merge_drivers(common_dir)
+    for driver in missing:
+        name, command = driver_commands()[driver]
         git.run("config", "--local", f"merge.{driver}.name", name)
         git.run("config", "--local", f"merge.{driver}.driver", command)
     return bool(missing)

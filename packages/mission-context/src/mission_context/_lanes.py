@@ -10,7 +10,6 @@ a guess.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,8 @@ from typing import Any
 from mission_status import write_atomic
 
 from ._errors import ContextError
+from ._handles import SAFE_SEGMENT
 from ._meta import LANES_FILENAME
-
-_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +109,25 @@ def _lane(path: Path, index: int, raw: Any) -> LanePlan:
     if not isinstance(raw, dict):
         raise _invalid(path, f"lanes[{index}] is not an object")
     lane_id = raw.get("lane_id")
-    if not isinstance(lane_id, str) or not _SAFE_SEGMENT.match(lane_id) or ".." in lane_id:
+    if not isinstance(lane_id, str) or not SAFE_SEGMENT.match(lane_id) or ".." in lane_id:
         raise _invalid(path, f"lanes[{index}].lane_id {lane_id!r} is not a safe name")
     group = raw.get("parallel_group")
     return LanePlan(
         lane_id=lane_id,
-        wp_ids=_strings(path, f"lanes[{index}].wp_ids", raw.get("wp_ids")),
-        write_scope=_strings(path, f"lanes[{index}].write_scope", raw.get("write_scope")),
-        predicted_surfaces=_strings(
-            path, f"lanes[{index}].predicted_surfaces", raw.get("predicted_surfaces")
-        ),
-        depends_on_lanes=_strings(
-            path, f"lanes[{index}].depends_on_lanes", raw.get("depends_on_lanes")
-        ),
+        wp_ids=_strings(path, index, raw, "wp_ids"),
+        write_scope=_strings(path, index, raw, "write_scope"),
+        predicted_surfaces=_strings(path, index, raw, "predicted_surfaces"),
+        depends_on_lanes=_strings(path, index, raw, "depends_on_lanes"),
         parallel_group=group if isinstance(group, int) and not isinstance(group, bool) else 0,
     )
 
 
-def _strings(path: Path, where: str, value: Any) -> tuple[str, ...]:
+def _strings(path: Path, index: int, lane: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = lane.get(key)
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _invalid(path, f"{where} must be a list of strings")
+        raise _invalid(path, f"lanes[{index}].{key} must be a list of strings")
     return tuple(value)
 
 

@@ -18,7 +18,7 @@ from mission_status import META_FILENAME, write_atomic
 from ._errors import ContextError
 
 LANES_FILENAME = "lanes.json"
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+MISSION_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 class Topology(enum.StrEnum):
@@ -70,13 +70,12 @@ class MissionMeta:
         if not isinstance(data, dict):
             raise _invalid(path, "must hold a JSON object")
         mission_id = data.get("mission_id")
-        if not isinstance(mission_id, str) or not _ULID.match(mission_id):
+        if not isinstance(mission_id, str) or not MISSION_ID.match(mission_id):
             raise _invalid(path, f"has no valid mission_id (a 26-character ULID): {mission_id!r}")
         target = data.get("target_branch")
         if not isinstance(target, str) or not target.strip():
             raise _invalid(path, "has no target_branch")
         number = data.get("mission_number")
-        coordination = data.get("coordination_branch")
         return cls(
             path=path,
             mission_id=mission_id,
@@ -88,9 +87,7 @@ class MissionMeta:
             else None,
             friendly_name=_text(data.get("friendly_name")),
             recorded_topology=_text(data.get("topology")) or None,
-            coordination_branch=coordination.strip()
-            if isinstance(coordination, str) and coordination.strip()
-            else None,
+            coordination_branch=_text(data.get("coordination_branch")) or None,
             change_mode=_text(data.get("change_mode")) or None,
             raw=data,
         )
@@ -107,11 +104,14 @@ class MissionMeta:
         return Topology.LANES if lanes else Topology.SINGLE_BRANCH
 
 
-class _IdOnly(msgspec.Struct):
+class _Probe(msgspec.Struct):
+    """The two keys read from every mission's meta.json; the decoder skips all others."""
+
     mission_id: Any = None
+    mission_number: Any = None
 
 
-_ID_DECODER = msgspec.json.Decoder(_IdOnly)
+_PROBE = msgspec.json.Decoder(_Probe)
 
 
 def read_mission_id(path: Path | str) -> str | None:
@@ -132,10 +132,10 @@ def read_mission_id(path: Path | str) -> str | None:
     finally:
         os.close(fd)
     try:
-        mission_id = _ID_DECODER.decode(data).mission_id
+        mission_id = _PROBE.decode(data).mission_id
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    return mission_id if isinstance(mission_id, str) and _ULID.match(mission_id) else None
+    return mission_id if isinstance(mission_id, str) and MISSION_ID.match(mission_id) else None
 
 
 def _text(value: Any) -> str:
@@ -156,8 +156,7 @@ def write_meta(path: Path, changes: Mapping[str, Any]) -> bool:
     Written as spec-kitty writes it (keys sorted, indent 2, one trailing newline),
     atomically. Returns whether the file changed.
     """
-    current = MissionMeta.read(path)
-    data = {**current.raw, **changes}
+    data = {**MissionMeta.read(path).raw, **changes}
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if path.read_text(encoding="utf-8") == text:
         return False
@@ -165,11 +164,6 @@ def write_meta(path: Path, changes: Mapping[str, Any]) -> bool:
     return True
 
 
-class _NumberOnly(msgspec.Struct):
-    mission_number: Any = None
-
-
-_NUMBER_DECODER = msgspec.json.Decoder(_NumberOnly)
 _LEGACY_NUMBER = re.compile(r"^(\d{3,})-")
 
 
@@ -185,7 +179,7 @@ def highest_mission_number(specs_dir: Path) -> int:
         if legacy:
             highest = max(highest, int(legacy.group(1)))
         try:
-            number = _NUMBER_DECODER.decode(Path(entry.path, META_FILENAME).read_bytes())
+            number = _PROBE.decode(Path(entry.path, META_FILENAME).read_bytes())
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             continue
         value = number.mission_number
@@ -201,9 +195,8 @@ def assign_mission_number(mission_dir: Path) -> tuple[int | None, Path]:
     merge never renumbers) and the meta.json path, to commit.
     """
     path = mission_dir / META_FILENAME
-    specs_dir = mission_dir.parent
     if MissionMeta.read(path).mission_number is not None:
         return None, path
-    number = highest_mission_number(specs_dir) + 1
+    number = highest_mission_number(mission_dir.parent) + 1
     write_meta(path, {"mission_number": number})
     return number, path

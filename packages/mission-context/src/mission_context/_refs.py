@@ -180,7 +180,4 @@ class Refs:
 
     def holder_of(self, branch: str) -> Worktree | None:
         """The live worktree that has ``branch`` checked out (or is rebasing it), if any."""
-        for worktree in self.worktrees():
-            if worktree.exists and worktree.holds(branch):
-                return worktree
-        return None
+        return next((w for w in self.worktrees() if w.exists and w.holds(branch)), None)

@@ -51,12 +51,14 @@ from mission_status import (
     write_atomic,
 )
 
-from ._commit import CommitResult, commit_over, commit_to
-from ._context import SPECS_DIRNAME, CommitTarget
+from ._commit import commit_over, commit_to
+from ._context import CommitTarget
 from ._errors import ContextError
 from ._git import Git, GitError, branch_tip
+from ._init import ensure_merge_drivers
 from ._locks import branch_lock
 from ._refs import Refs
+from ._workspaces import CoordinationWorkspace
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -211,13 +213,9 @@ class StatusWrite:
 
     def __enter__(self) -> StatusBatch:
         ctx = self.ctx
-        from ._init import ensure_merge_drivers
-
         ensure_merge_drivers(ctx.workspace.primary_root, ctx.git_common_dir, self.env)
         home = locate_status(ctx, self.env)
         if home.checkout is None and home.blocked_by is None and ctx.workspace.coord_worktree:
-            from ._workspaces import CoordinationWorkspace
-
             CoordinationWorkspace.resolve(ctx, lock_timeout=self.lock_timeout, env=self.env)
         lock = EventLog(ctx.primary_mission_dir, lock_timeout=self.lock_timeout)
         try:
@@ -246,7 +244,7 @@ class StatusWrite:
         if home is not None and home.mission_dir is not None:
             return str(home.mission_dir / STATUS_FILENAME)
         branch = home.branch if home is not None else self.ctx.branch_ref.destination_ref.branch
-        return f"{branch}:{SPECS_DIRNAME}/{self.ctx.mission_dir_name}/{STATUS_FILENAME}"
+        return f"{branch}:{self.ctx.mission_path}/{STATUS_FILENAME}"
 
     def _settled_home(self) -> StatusHome:
         """The home, once another command's ``index.lock`` is gone; refused during an operation."""
@@ -295,6 +293,7 @@ class StatusWrite:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        home, status = self._home, self._status
         try:
             assert self._batch_scope is not None
             assert self._batch is not None
@@ -303,26 +302,16 @@ class StatusWrite:
             self._batch_scope.__exit__(kind, error, trace)
             if kind is not None:
                 return
+            assert home is not None
+            assert status is not None
             self.rows = list(self._batch.rows)
-            assert self._status is not None
-            if self.rows:
-                self.view_written = True
-            else:  # a view an interrupted command never wrote is written now
-                self.view_written = self._status.materialize().written
-            self._commit()
+            # Appending rows wrote the view; else write one an interrupted command never wrote.
+            self.view_written = bool(self.rows) or status.materialize().written
+            commit = self._commit_in_checkout if home.checkout is not None else self._commit_copy
+            self.commit = commit(home, status, self.message or describe(self.rows))
         finally:
             self._stack.close()  # the branch's lock, then the mission's
             self._discard_copy()
-
-    def _commit(self) -> None:
-        home, status = self._home, self._status
-        assert home is not None
-        assert status is not None
-        message = self.message or describe(self.rows)
-        if home.checkout is not None:
-            self.commit = self._commit_in_checkout(home, status, message)
-        else:
-            self.commit = self._commit_copy(home, status, message)
 
     def _commit_in_checkout(
         self, home: StatusHome, status: MissionStatus, message: str
@@ -332,9 +321,7 @@ class StatusWrite:
         deadline = time.monotonic() + INDEX_LOCK_WAIT
         while True:
             try:
-                made: CommitResult | None = commit_to(
-                    target, status.files(), message, cwd=home.checkout, env=self.env
-                )
+                made = commit_to(target, status.files(), message, cwd=home.checkout, env=self.env)
             except ContextError as err:
                 # A git command of the user's took the index (or began an operation) after
                 # the checks: the rows are in the checkout, and the next write commits them.
@@ -356,10 +343,7 @@ class StatusWrite:
         assert self._copy is not None
         assert self._tip is not None
         git = Git(self.ctx.workspace.primary_root, self.env)
-        rels = tuple(
-            f"{SPECS_DIRNAME}/{self.ctx.mission_dir_name}/{name}"
-            for name in (LOG_FILENAME, STATUS_FILENAME)
-        )
+        rels = tuple(f"{self.ctx.mission_path}/{name}" for name in (LOG_FILENAME, STATUS_FILENAME))
         for _ in range(_RETRIES):
             try:
                 return commit_over(
@@ -372,9 +356,8 @@ class StatusWrite:
             # Someone (a fetch into the branch, a push) moved it meanwhile: take its rows too.
             self._tip = _tip_or_fail(self.ctx, git, home.branch)
             theirs = git.blobs([f"{self._tip}:{rels[0]}"])[0] or b""
-            write_atomic(
-                status.log.path, merge_logs(b"", theirs, status.log.path.read_bytes()).data
-            )
+            log = status.log.path
+            write_atomic(log, merge_logs(b"", theirs, log.read_bytes()).data)
             status.materialize()
         raise ContextError(
             f"{home.branch} kept moving while {self.ctx.mission_dir_name}'s status was written",
@@ -422,10 +405,8 @@ def _copy_of_branch(ctx: MissionExecutionContext, git: Git, tip: str) -> Path:
         directory = ctx.mission_dir_in(root)
         directory.mkdir(parents=True)
         names = (LOG_FILENAME, STATUS_FILENAME, META_FILENAME)
-        prefix = f"{SPECS_DIRNAME}/{ctx.mission_dir_name}"
-        for name, data in zip(
-            names, git.blobs([f"{tip}:{prefix}/{n}" for n in names]), strict=True
-        ):
+        blobs = git.blobs([f"{tip}:{ctx.mission_path}/{name}" for name in names])
+        for name, data in zip(names, blobs, strict=True):
             if data is not None:
                 (directory / name).write_bytes(data)
     except BaseException:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._context import SPECS_DIRNAME, WORKTREES_DIRNAME, MissionExecutionContext
+from ._context import WORKTREES_DIRNAME, MissionExecutionContext, git_dirs_of
 from ._errors import ContextError
 from ._git import Git, uncommitted_changes
 from ._locks import held_lock
@@ -55,20 +55,15 @@ def ensure_worktree(
     is missing and has no start point. Stale registrations are pruned first.
     """
     refs = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env)
-    if _is_worktree_of(refs, spec, strict=False):  # the common case: no lock, no git
+    if _worktree_of(refs, spec, strict=False) is not None:  # the common case: no lock, no git
         return False
     code = f"{spec.kind}_LOCK_TIMEOUT"
     with held_lock(ctx.git_common_dir, spec.lock_name, timeout=lock_timeout, code=code):
-        if _is_worktree_of(refs, spec, strict=True):
-            registered = _registered_at(refs, spec.path)
-            assert registered is not None
+        registered = _worktree_of(refs, spec, strict=True)
+        if registered is not None:
             return _finish(registered, env)
         _create(refs, spec, env)
     return True
-
-
-#: What ``git worktree add`` writes to ``locked`` while it is still checking out.
-_ADDING = "initializing"
 
 
 def _finish(worktree: Worktree, env: Mapping[str, str] | None) -> bool:
@@ -82,14 +77,13 @@ def _finish(worktree: Worktree, env: Mapping[str, str] | None) -> bool:
     git_dir = worktree.git_dir
     if git_dir is None:
         return False
-    adding = (git_dir / "locked").is_file() and _read_text(git_dir / "locked") == _ADDING
+    adding = _adding(git_dir)
     if (git_dir / "index").is_file() and not adding:
         return False
     git = Git(worktree.root, env)
     if not (git_dir / "index").is_file():
         git.run("read-tree", "HEAD")
-        missing = git.out("ls-files", "-z", "--deleted").split("\0")
-        missing = [path for path in missing if path]
+        missing = [path for path in git.out("ls-files", "-z", "--deleted").split("\0") if path]
         if missing:
             git.run("checkout-index", "--", *missing)
     if adding:
@@ -107,17 +101,18 @@ def incomplete_worktrees(
         git_dir = worktree.git_dir
         if git_dir is None or not worktree.exists or git_dir == ctx.git_common_dir:
             continue
-        locked = (git_dir / "locked").is_file() and _read_text(git_dir / "locked") == _ADDING
-        if locked or not (git_dir / "index").is_file():
+        if _adding(git_dir) or not (git_dir / "index").is_file():
             found.append(worktree.root)
     return found
 
 
-def _read_text(path: Path) -> str:
+def _adding(git_dir: Path) -> bool:
+    """Whether ``git worktree add`` is still checking out (it writes "initializing" to
+    ``locked`` until it is done)."""
     try:
-        return path.read_text(encoding="utf-8").strip()
+        return (git_dir / "locked").read_text(encoding="utf-8").strip() == "initializing"
     except (OSError, UnicodeDecodeError):
-        return ""
+        return False
 
 
 def remove_worktree(
@@ -141,9 +136,8 @@ def remove_worktree(
     if registered is not None and registered.exists:
         dirty = [] if force else uncommitted_changes(Git(path, env))
         if dirty:
-            first = dirty[0]
             raise ContextError(
-                f"{path} has uncommitted changes ({first.strip()} ...)",
+                f"{path} has uncommitted changes ({dirty[0].strip()} ...)",
                 code="WORKTREE_DIRTY",
                 next_step=f"commit or discard the changes in {path}, then re-run the command",
             )
@@ -162,8 +156,6 @@ def remove_worktree(
 def registered_worktrees(cwd: Path, env: Mapping[str, str] | None = None) -> list[Path]:
     """Every worktree registered in the repository of ``cwd`` (the primary first), stale ones
     (their directory deleted) included: read from git's files, like ``git worktree list``."""
-    from ._context import git_dirs_of
-
     dirs = git_dirs_of(Path(cwd))
     return [worktree.root for worktree in Refs(dirs.primary_root, dirs.common_dir, env).worktrees()]
 
@@ -182,14 +174,11 @@ def checkout_of(
 
 
 def _registered_at(refs: Refs, path: Path) -> Worktree | None:
-    for worktree in refs.worktrees():
-        if worktree.root == path:
-            return worktree
-    return None
+    return next((worktree for worktree in refs.worktrees() if worktree.root == path), None)
 
 
-def _is_worktree_of(refs: Refs, spec: WorktreeSpec, *, strict: bool) -> bool:
-    """Whether ``spec.path`` is a live worktree with ``spec.branch`` out.
+def _worktree_of(refs: Refs, spec: WorktreeSpec, *, strict: bool) -> Worktree | None:
+    """The live worktree at ``spec.path`` when it has ``spec.branch`` out, else None.
 
     With ``strict``, a worktree of another branch there is an error. Without it
     (the lock-free first look) anything short of a finished worktree is "not
@@ -198,14 +187,14 @@ def _is_worktree_of(refs: Refs, spec: WorktreeSpec, *, strict: bool) -> bool:
     until the checkout is complete; the look under the lock decides.
     """
     if not (spec.path / ".git").exists():
-        return False
+        return None
     worktree = _registered_at(refs, spec.path)
     if worktree is None or not worktree.exists or (worktree.locked and not strict):
-        return False
+        return None
     if worktree.holds(spec.branch):
-        return True
+        return worktree
     if not strict:
-        return False
+        return None
     have = worktree.branch or "a detached HEAD"
     raise ContextError(
         f"{spec.path} is a worktree of {have}, not of the {spec.label} {spec.branch!r}",
@@ -219,8 +208,7 @@ def _create(refs: Refs, spec: WorktreeSpec, env: Mapping[str, str] | None) -> No
     git = Git(refs.primary_root, env)
     path, branch = spec.path, spec.branch
     worktrees = refs.worktrees()
-    stale = [w for w in worktrees if not w.exists and (w.root == path or w.holds(branch))]
-    if stale:
+    if any(not w.exists and (w.root == path or w.holds(branch)) for w in worktrees):
         git.run("worktree", "prune")
         worktrees = refs.worktrees()
     for worktree in worktrees:
@@ -345,20 +333,18 @@ class TargetCheckout:
         cls, ctx: MissionExecutionContext, *, env: Mapping[str, str] | None = None
     ) -> TargetCheckout:
         branch = ctx.branch_ref.target_branch
-        refs = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env)
-        holder = refs.holder_of(branch)
+        holder = Refs(ctx.workspace.primary_root, ctx.git_common_dir, env).holder_of(branch)
         if holder is not None:
             return cls(path=holder.root, branch=branch, temporary=False)
-        path = ctx.merge_worktree
         spec = WorktreeSpec(
-            path=path,
+            path=ctx.merge_worktree,
             branch=branch,
             kind="MERGE",
             label="target branch",
             lock_name=f"{ctx.mission_dir_name}.merge.lock",
         )
         ensure_worktree(ctx, spec, env=env)
-        return cls(path=path, branch=branch, temporary=True)
+        return cls(path=spec.path, branch=branch, temporary=True)
 
     def release(self, ctx: MissionExecutionContext) -> None:
         """Remove the temporary worktree (a checkout that was already there stays)."""
@@ -413,11 +399,4 @@ class CoordinationWorkspace:
             lock_name=f"{ctx.mission_dir_name}.coord.lock",
         )
         created = ensure_worktree(ctx, spec, lock_timeout=lock_timeout, env=env)
-        return cls._of(ctx, path, branch, created=created)
-
-    @classmethod
-    def _of(
-        cls, ctx: MissionExecutionContext, path: Path, branch: str, *, created: bool
-    ) -> CoordinationWorkspace:
-        mission_dir = path / SPECS_DIRNAME / ctx.mission_dir_name
-        return cls(path=path, branch=branch, mission_dir=mission_dir, created=created)
+        return cls(path=path, branch=branch, mission_dir=ctx.mission_dir_in(path), created=created)

@@ -92,24 +92,17 @@ def merged_view(
     env: Mapping[str, str],
 ) -> bytes | None:
     """The ``status.json`` for the merge of ``ours`` and ``theirs`` (None: not views)."""
-    exact = _from_merged_log(checkout, path, base=base, ours=ours, theirs=theirs, env=env)
-    if exact is not None:
-        return exact
-    return _from_views(base, ours, theirs)
+    exact = _from_merged_log(checkout, path, (base, ours, theirs), env)
+    return exact if exact is not None else _from_views(base, ours, theirs)
 
 
 # -- the exact way: the view of the merged log ---------------------------------------------
 
 
 def _from_merged_log(
-    checkout: Path,
-    path: str,
-    *,
-    base: bytes,
-    ours: bytes,
-    theirs: bytes,
-    env: Mapping[str, str],
+    checkout: Path, path: str, sides: tuple[bytes, bytes, bytes], env: Mapping[str, str]
 ) -> bytes | None:
+    base, ours, theirs = sides
     try:
         dirs = find_git_dirs(checkout)
     except MissionStatusError:  # a broken pointer only means "not the exact way"
@@ -122,10 +115,8 @@ def _from_merged_log(
         theirs_commit = _holding(git, _their_candidates(dirs.git_dir, env), path, theirs)
         if ours_commit is None or theirs_commit is None:
             return None
-        bases = [f"{theirs_commit}^1"]
         found = git.run("merge-base", "--all", ours_commit, theirs_commit, ok_codes=(0, 1))
-        bases += found.stdout.split()
-        base_commit = _holding(git, bases, path, base)
+        base_commit = _holding(git, [f"{theirs_commit}^1", *found.stdout.split()], path, base)
         if base_commit is None:
             return None
         log = posixpath.join(posixpath.dirname(path), LOG_FILENAME)
@@ -134,13 +125,9 @@ def _from_merged_log(
         )
     except GitError:
         return None
-    base_log, ours_log, theirs_log = (data or b"" for data in logs)
-    union = merge_logs(base_log, ours_log, theirs_log).data
+    union = merge_logs(*(data or b"" for data in logs)).data
     try:
-        views = [
-            msgspec.json.decode(side, type=StatusSnapshot) if side else None
-            for side in (base, ours, theirs)
-        ]
+        views = [msgspec.json.decode(side, type=StatusSnapshot) if side else None for side in sides]
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     snapshot = _reduce(union, posixpath.basename(posixpath.dirname(path)))
@@ -230,15 +217,10 @@ def _from_views(base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
     latest = max(
         ours_view, theirs_view, key=lambda view: (view.materialized_at, view.last_event_id or "")
     )
+    views = (base_view, ours_view, theirs_view)
     merged = msgspec.structs.replace(
         latest,
-        mission_number=_merged_field(
-            [
-                base_view.mission_number if base_view else "",
-                ours_view.mission_number,
-                theirs_view.mission_number,
-            ]
-        ),
+        mission_number=_merged_field([view.mission_number if view else "" for view in views]),
         event_count=max(
             ours_view.event_count + theirs_view.event_count - base_count,
             ours_view.event_count,
