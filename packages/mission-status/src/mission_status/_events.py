@@ -46,7 +46,7 @@ class ReviewApproval(msgspec.Struct, frozen=True, kw_only=True):
     reference: str
 
 
-class RepoEvidence(msgspec.Struct, frozen=True, kw_only=True):
+class RepoEvidence(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A repository, branch and commit the work landed in."""
 
     repo: str
@@ -63,7 +63,7 @@ class VerificationResult(msgspec.Struct, frozen=True, kw_only=True):
     summary: str
 
 
-class Evidence(msgspec.Struct, frozen=True, kw_only=True):
+class Evidence(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Evidence that work was reviewed (required to approve or finish a WP)."""
 
     review: ReviewApproval
@@ -71,23 +71,12 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True):
     verification: list[VerificationResult] = []
 
     def to_record(self) -> dict[str, Any]:
-        record: dict[str, Any] = {"review": msgspec.to_builtins(self.review)}
-        if self.repos:
-            record["repos"] = [
-                {
-                    "repo": repo.repo,
-                    "branch": repo.branch,
-                    "commit": repo.commit,
-                    **({"files_touched": list(repo.files_touched)} if repo.files_touched else {}),
-                }
-                for repo in self.repos
-            ]
-        if self.verification:
-            record["verification"] = [msgspec.to_builtins(v) for v in self.verification]
+        """The JSON object written to the log: empty lists are left out."""
+        record: dict[str, Any] = msgspec.to_builtins(self)
         return record
 
 
-class ReviewResult(msgspec.Struct, frozen=True, kw_only=True):
+class ReviewResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A reviewer's verdict: ``approved`` or ``changes_requested``."""
 
     reviewer: str
@@ -96,13 +85,8 @@ class ReviewResult(msgspec.Struct, frozen=True, kw_only=True):
     feedback_path: str | None = None
 
     def to_record(self) -> dict[str, Any]:
-        record: dict[str, Any] = {
-            "reviewer": self.reviewer,
-            "verdict": self.verdict,
-            "reference": self.reference,
-        }
-        if self.feedback_path is not None:
-            record["feedback_path"] = self.feedback_path
+        """The JSON object written to the log: no ``feedback_path`` unless there is one."""
+        record: dict[str, Any] = msgspec.to_builtins(self)
         return record
 
 

@@ -5,7 +5,7 @@ fold of the event log of the branch that holds it) and plain ``read`` calls; not
 from the server opens a file of the repository for writing, replaces one, commits, or runs a
 git command that writes (a status branch nobody has checked out, or one in the middle of a
 rebase, is read with ``git cat-file``). The only files the dashboard ever writes are its owner
-record and log, which :func:`sync_daemon.serve` keeps under ``$SPEC_KITTY_HOME``.
+record and log, which :func:`sync_daemon.run_service` keeps under ``$SPEC_KITTY_HOME``.
 
 The board is the log's, so a stale committed ``status.json`` does not matter. Boards are cached
 per status directory, keyed by the identity of the log (size, mtime, inode) and of the WP files
@@ -16,7 +16,7 @@ board only when it changed.
 This module is the server (the command, ``spec-kitty dashboard``, is ``commands/dashboard.py``).
 One dashboard per repository: the scope's endpoint is the primary checkout, and the process is
 started, reused, stopped and reaped by the generic service mechanism of ``sync_daemon``
-(``ensure_running`` / ``stop`` / ``status`` / ``reap`` / ``serve``); the argv carries the
+(``ensure_running`` / ``stop`` / ``status`` / ``reap`` / ``run_service``); the argv carries the
 ``--service dashboard --scope-id ID`` markers the reaper looks for.
 
 ``python -m spec_kitty_cli._dashboard serve --service dashboard --scope-id ID --state-root R

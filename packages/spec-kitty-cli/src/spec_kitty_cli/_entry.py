@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from .commands.status import status
 
         mission, as_json = plain
-        sys.exit(run(as_json, lambda: status(Path.cwd(), mission)))
+        sys.exit(run(as_json, status, Path.cwd(), mission))
     from .app import main as full
 
     full(args)

@@ -10,10 +10,12 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 if TYPE_CHECKING:  # the error contract imports mission-status: only commands that run need it
     from spec_kitty_cli._errors import StructuredError
+
+_P = ParamSpec("_P")
 
 
 def emit_json(document: Any) -> None:
@@ -54,12 +56,13 @@ class Report:
     exit_code: int = 0
 
 
-def run(as_json: bool, command: Callable[[], Report]) -> int:
-    """Run ``command``; print its report, or its structured error; return the exit code."""
+def run(as_json: bool, command: Callable[_P, Report], *args: _P.args, **kwargs: _P.kwargs) -> int:
+    """Run ``command(*args, **kwargs)``; print its report, or its structured error; return the
+    exit code."""
     from mission_status import MissionStatusError
 
     try:
-        report = command()
+        report = command(*args, **kwargs)
     except MissionStatusError as err:
         return report_error(err, as_json=as_json)
     except Exception as err:  # another package's structured error, translated in one place

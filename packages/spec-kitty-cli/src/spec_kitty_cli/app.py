@@ -8,14 +8,19 @@ Exit codes: 0 success, 1 a refused or failed operation, 2 bad usage, 3 something
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Concatenate, NoReturn, ParamSpec
 
 import typer
 
 from .__about__ import __version__
 from ._output import run
+
+if TYPE_CHECKING:
+    from ._output import Report
+
+_P = ParamSpec("_P")
 
 app = typer.Typer(
     name="spec-kitty",
@@ -64,6 +69,16 @@ JsonOption = Annotated[
 ]
 
 
+def _run(
+    as_json: bool,
+    command: Callable[Concatenate[Path, _P], Report],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> NoReturn:
+    """Run ``command`` from the current directory and exit with its status."""
+    raise typer.Exit(run(as_json, command, Path.cwd(), *args, **kwargs))
+
+
 @app.command("init", short_help="Prepare a repository for missions.")
 def init(
     path: Annotated[
@@ -79,7 +94,7 @@ def init(
     """
     from .commands.init import init as command
 
-    raise typer.Exit(run(as_json, lambda: command(path)))
+    raise typer.Exit(run(as_json, command, path))
 
 
 @app.command("specify", short_help="Create a mission (meta.json, spec.md).")
@@ -111,17 +126,13 @@ def specify(
     """
     from .commands.specify import specify as command
 
-    raise typer.Exit(
-        run(
-            as_json,
-            lambda: command(
-                Path.cwd(),
-                name,
-                topology=topology,
-                target_branch=target_branch,
-                mission_type=mission_type,
-            ),
-        )
+    _run(
+        as_json,
+        command,
+        name,
+        topology=topology,
+        target_branch=target_branch,
+        mission_type=mission_type,
     )
 
 
@@ -133,7 +144,7 @@ def plan(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """
     from .commands.plan import plan as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("tasks", short_help="Scaffold and commit tasks.md.")
@@ -144,7 +155,7 @@ def tasks(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """
     from .commands.tasks import tasks as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("finalize-tasks", short_help="tasks.md -> WP files, lanes, seeded WPs.")
@@ -155,7 +166,7 @@ def finalize_tasks(mission: MissionOption = None, as_json: JsonOption = False) -
     """
     from .commands.finalize_tasks import finalize_tasks as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("record-analysis", short_help="Record the analysis report.")
@@ -172,7 +183,7 @@ def record_analysis(
     """
     from .commands.record_analysis import record_analysis as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission, input_file)))
+    _run(as_json, command, mission, input_file)
 
 
 @app.command("analyze", short_help="Is the recorded analysis stale?")
@@ -183,7 +194,7 @@ def analyze(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """
     from .commands.analyze import analyze as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("implement", short_help="Start a work package in its workspace.")
@@ -203,7 +214,7 @@ def implement(
     """
     from .commands.implement import implement as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), wp, mission, agent)))
+    _run(as_json, command, wp, mission, agent)
 
 
 @app.command("move-task", short_help="Move a work package to another lane.")
@@ -240,23 +251,19 @@ def move_task(  # noqa: PLR0917 (typer: one parameter per option)
     """
     from .commands.move_task import move_task as command
 
-    raise typer.Exit(
-        run(
-            as_json,
-            lambda: command(
-                Path.cwd(),
-                wp,
-                to=to,
-                mission=mission,
-                actor=actor,
-                note=note,
-                reviewer=reviewer,
-                approval_ref=approval_ref,
-                review_ref=review_ref,
-                force=force,
-                reason=reason,
-            ),
-        )
+    _run(
+        as_json,
+        command,
+        wp,
+        to=to,
+        mission=mission,
+        actor=actor,
+        note=note,
+        reviewer=reviewer,
+        approval_ref=approval_ref,
+        review_ref=review_ref,
+        force=force,
+        reason=reason,
     )
 
 
@@ -287,20 +294,16 @@ def review(  # noqa: PLR0917 (typer: one parameter per option)
     """
     from .commands.review import review as command
 
-    raise typer.Exit(
-        run(
-            as_json,
-            lambda: command(
-                Path.cwd(),
-                wp,
-                mission,
-                approve=approve,
-                reject=reject,
-                reviewer=reviewer,
-                reference=reference,
-                feedback_file=feedback_file,
-            ),
-        )
+    _run(
+        as_json,
+        command,
+        wp,
+        mission,
+        approve=approve,
+        reject=reject,
+        reviewer=reviewer,
+        reference=reference,
+        feedback_file=feedback_file,
     )
 
 
@@ -315,7 +318,7 @@ def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """
     from .commands.status import status as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("context", short_help="The resolved execution context.")
@@ -336,7 +339,7 @@ def context(
     """
     from .commands.context import context as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission, action, wp)))
+    _run(as_json, command, mission, action, wp)
 
 
 @app.command("merge", short_help="Merge the lanes into the target.")
@@ -357,14 +360,7 @@ def merge(
     """
     from .commands.merge import merge as command
 
-    raise typer.Exit(
-        run(
-            as_json,
-            lambda: command(
-                Path.cwd(), mission, dry_run=dry_run, resume=resume, abort=abort, quiet=as_json
-            ),
-        )
-    )
+    _run(as_json, command, mission, dry_run=dry_run, resume=resume, abort=abort, quiet=as_json)
 
 
 @app.command("accept", short_help="Is every work package done?")
@@ -375,7 +371,7 @@ def accept(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """
     from .commands.accept import accept as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("retrospect", short_help="Write the retrospective.yaml.")
@@ -386,7 +382,7 @@ def retrospect(mission: MissionOption = None, as_json: JsonOption = False) -> No
     """
     from .commands.retrospect import retrospect as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("doctor", short_help="Check logs, drift, claims, worktrees.")
@@ -399,7 +395,7 @@ def doctor(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     """
     from .commands.doctor import doctor as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission, quiet=as_json)))
+    _run(as_json, command, mission, quiet=as_json)
 
 
 @app.command("materialize", short_help="Write status.json from the log.")
@@ -410,7 +406,7 @@ def materialize(mission: MissionOption = None, as_json: JsonOption = False) -> N
     """
     from .commands.materialize import materialize as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), mission)))
+    _run(as_json, command, mission)
 
 
 @app.command("sync", short_help="Start, stop, inspect or flush the sync daemon.")
@@ -430,7 +426,7 @@ def sync(
     """
     from .commands.sync import sync as command
 
-    raise typer.Exit(run(as_json, lambda: command(Path.cwd(), action)))
+    _run(as_json, command, action)
 
 
 @app.command("dashboard", short_help="A read-only local web board of the missions.")
@@ -454,9 +450,7 @@ def dashboard(
     """
     from .commands.dashboard import dashboard as command
 
-    raise typer.Exit(
-        run(as_json, lambda: command(Path.cwd(), action, port=port, open_browser=open_browser))
-    )
+    _run(as_json, command, action, port=port, open_browser=open_browser)
 
 
 @app.command("occurrence-map", short_help="Validate, check or start an occurrence map.")
@@ -488,20 +482,7 @@ def occurrence_map(  # noqa: PLR0917 (typer: one parameter per option)
     """
     from .commands.occurrence_map import occurrence_map as command
 
-    raise typer.Exit(
-        run(
-            as_json,
-            lambda: command(
-                Path.cwd(),
-                action,
-                wp,
-                mission,
-                term=term,
-                replacement=replacement,
-                strict=strict,
-            ),
-        )
-    )
+    _run(as_json, command, action, wp, mission, term=term, replacement=replacement, strict=strict)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
