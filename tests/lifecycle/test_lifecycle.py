@@ -165,8 +165,13 @@ def test_the_whole_lifecycle_leaves_the_primary_checkout_clean(
     assert git(root, "ls-files", retrospective) == retrospective
     log = git(root, "show", f"main:kitty-specs/{name}/status.events.jsonl").splitlines()
     assert sum('"to_lane": "done"' in line for line in log) == 3
-    accepted = ok_json(root, "accept", "--mission", mid8)
-    assert accepted == {"mission": name, "ready": True, "problems": []}
+    accepted = ok_json(root, "accept", "--mission", mid8, "--actor", "alice")
+    assert (accepted["ready"], accepted["problems"], accepted["accepted_by"]) == (True, [], "alice")
+    meta = json.loads(git(root, "show", f"main:kitty-specs/{name}/meta.json"))
+    assert meta["accepted_at"] == accepted["accepted_at"]
+    assert [entry["accepted_by"] for entry in meta["acceptance_history"]] == ["alice"]
+    again = ok_json(root, "accept", "--mission", mid8, "--actor", "bob")
+    assert (again["accepted_by"], again["commit"]) == ("alice", None)  # recorded once
     health = ok_json(root, "doctor", "--mission", mid8)["summary"]
     assert (health["errors"], health["warnings"]) == (0, 0)  # status.json carries the number
 

@@ -160,6 +160,11 @@ def test_json_is_exactly_one_document(mission_dir: Path) -> None:
                 "actor": f"agent-{wp_id.lower()}",
                 "last_transition_at": FIXED_AT_TEXT,
                 "title": None,  # a bare mission directory has no WP files
+                "dependencies": [],
+                "ready": final_lane[wp_id] == "planned",
+                "waiting_on": [],
+                "feedback": None,
+                "blocked_reason": None,  # blocked without a note
             }
             for wp_id in sorted(WALKS)
         },

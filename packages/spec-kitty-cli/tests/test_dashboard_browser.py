@@ -152,6 +152,9 @@ def test_the_card_moves_within_two_seconds_of_a_transition(tmp_path: Path) -> No
         ]  # fmt: skip
         card = driver.run("return document.querySelector('[data-wp=\"WP02\"]').textContent")
         assert "WP02" in card and "Board view" in card and "finalize-tasks" in card
+        assert "depends on WP01" in card and "waits on WP01" in card
+        card = driver.run("return document.querySelector('[data-wp=\"WP01\"]').textContent")
+        assert "ready to start" in card
         # A transition made with the CLI from another worktree.
         moved = ok_json(
             side, "move-task", "WP01", "--to", "claimed", "--mission", name, "--actor", "ann"
@@ -173,6 +176,22 @@ def test_the_card_moves_within_two_seconds_of_a_transition(tmp_path: Path) -> No
             lambda: driver.run("return document.querySelectorAll('#artifact h1').length") > 0,
             10,
         )
+        # A block's reason shows on its card.
+        ok_json(
+            root, "move-task", "WP03", "--to", "blocked", "--mission", name, "--actor", "bea",
+            "--note", "waits for the payment API keys",
+        )  # fmt: skip
+        blocked = "return (document.querySelector('[data-wp=\"WP03\"] .blocked') || {}).textContent"
+        wait_for("WP03's block reason", lambda: driver.run(blocked), 5)
+        assert driver.run(blocked) == "blocked: waits for the payment API keys"
+        # A narrow window stacks the lanes instead of cutting the board off.
+        driver.call("POST", f"/session/{driver.session}/window/rect", {"width": 480, "height": 900})
+        stacked = """
+        const [first, second] = document.querySelectorAll('#board .column');
+        return second.getBoundingClientRect().top > first.getBoundingClientRect().bottom - 1
+            && document.documentElement.scrollWidth <= window.innerWidth;
+        """
+        wait_for("the lanes stacked in a narrow window", lambda: driver.run(stacked), 5)
         if os.environ.get("SPEC_KITTY_WRITE_SCREENSHOT") == "1":
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             SCREENSHOT.write_bytes(driver.screenshot())

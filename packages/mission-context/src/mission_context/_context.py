@@ -31,7 +31,7 @@ MISSION_ACTIONS = frozenset(
     {
         "specify", "plan", "tasks", "finalize-tasks", "analyze", "record-analysis",
         "status", "merge", "accept", "retrospect", "context", "doctor", "materialize",
-        "dashboard", "occurrence-map",
+        "dashboard", "occurrence-map", "next",
     }
 )  # fmt: skip
 WP_ACTIONS = frozenset({"implement", "move-task", "review"})

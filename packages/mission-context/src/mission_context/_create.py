@@ -77,12 +77,14 @@ def create_mission(
     topology: Topology | str = Topology.SINGLE_BRANCH,
     target_branch: str | None = None,
     mission_type: str = "software-dev",
+    spec_text: str | None = None,
     now: datetime | None = None,
     env: Mapping[str, str] | None = None,
 ) -> CreatedMission:
     """Create the mission ``name`` in the repository of ``cwd`` and commit it to its target.
 
-    ``target_branch`` defaults to the branch the primary checkout has out.
+    ``target_branch`` defaults to the branch the primary checkout has out; ``spec_text``
+    is the first ``spec.md`` (default: a short template headed by the name).
     Raises :class:`ContextError`: ``INVALID_MISSION_NAME``, ``INVALID_TOPOLOGY``,
     ``NOT_A_REPOSITORY``, ``TARGET_BRANCH_UNRESOLVED``, ``TARGET_BRANCH_NOT_FOUND``.
     """
@@ -128,7 +130,9 @@ def create_mission(
     spec_path = mission_dir / SPEC_FILENAME
     try:
         meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        spec_path.write_text(_SPEC_TEMPLATE.format(name=name.strip()), encoding="utf-8")
+        if spec_text is None:
+            spec_text = _SPEC_TEMPLATE.format(name=name.strip())
+        spec_path.write_text(spec_text, encoding="utf-8")
         commit = commit_to(
             CommitTarget(target, "target"), [meta_path, spec_path], f"specify: {dir_name}", env=env
         )

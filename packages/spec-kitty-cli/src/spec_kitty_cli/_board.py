@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-from mission_status import DISPLAY_LANES, Progress, StatusSnapshot, progress
+from mission_status import (
+    DISPLAY_LANES,
+    Lane,
+    MissionStatus,
+    Progress,
+    StatusEvent,
+    StatusSnapshot,
+    progress,
+)
 
 if TYPE_CHECKING:
     from mission_context import MissionExecutionContext
+
+_DELIVERED = frozenset({Lane.APPROVED, Lane.DONE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,36 +36,68 @@ class Board:
 
 def board_of(ctx: MissionExecutionContext) -> Board:
     """The board of ``ctx``'s mission, read through its status (the status branch's log)."""
-    snapshot = ctx.status().snapshot()
+    status = ctx.status()
+    snapshot = status.snapshot()
     figures = progress(snapshot)
-    titles = wp_titles(ctx.prompt_source.prompt_source_dir)
+    cards = wp_cards(ctx.prompt_source.prompt_source_dir)
+    titles = {wp_id: title for wp_id, (title, _) in cards.items() if title}
+    details = {
+        wp_id: _details(wp_id, cards.get(wp_id, (None, []))[1], snapshot, status)
+        for wp_id, state in snapshot.work_packages.items()
+    }
     slug = ctx.identity.mission_slug
     document = {
         "mission_slug": slug,
         "mission_id": ctx.identity.mission_id,
-        **board_document(slug, snapshot, figures, titles),
+        **board_document(slug, snapshot, figures, titles, details),
     }
     return Board(slug, snapshot, figures, titles, document)
 
 
-def wp_titles(tasks_dir: Path) -> dict[str, str]:
-    """Each WP's title from the front matter of ``tasks_dir/WPxx-*.md`` (missing ones left out)."""
-    from ._frontmatter import wp_title
+def wp_cards(tasks_dir: Path) -> dict[str, tuple[str | None, list[str]]]:
+    """Each WP's (title, dependencies) from the front matter of ``tasks_dir/WPxx-*.md``."""
+    from ._frontmatter import wp_dependencies, wp_title
 
-    titles: dict[str, str] = {}
+    cards: dict[str, tuple[str | None, list[str]]] = {}
     try:
         files = sorted(tasks_dir.glob("WP*.md"))
     except OSError:
-        return titles
+        return cards
     for path in files:
         wp_id = path.name.split("-", 1)[0]
         try:
-            title = wp_title(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if title and wp_id not in titles:
-            titles[wp_id] = title
-    return titles
+        if wp_id not in cards:
+            cards[wp_id] = (wp_title(text), wp_dependencies(text))
+    return cards
+
+
+def _details(
+    wp_id: str, dependencies: list[str], snapshot: StatusSnapshot, status: MissionStatus
+) -> dict[str, Any]:
+    """What a card shows beyond the lane: dependencies, readiness, feedback, a block's reason."""
+    from ._briefs import feedback_of
+
+    state = snapshot.work_packages[wp_id]
+    lanes = {wp_id: other.lane for wp_id, other in snapshot.work_packages.items()}
+    waiting = [dep for dep in dependencies if lanes.get(dep) not in _DELIVERED]
+    reason = None
+    if state.lane is Lane.BLOCKED:
+        moves = [row for row in status.history(wp_id) if _is_block(row)]
+        reason = moves[-1].reason if moves else None
+    return {
+        "dependencies": dependencies,
+        "ready": state.lane is Lane.PLANNED and not waiting,
+        "waiting_on": waiting,
+        "feedback": feedback_of(state),
+        "blocked_reason": reason,
+    }
+
+
+def _is_block(row: object) -> TypeGuard[StatusEvent]:
+    return isinstance(row, StatusEvent) and row.to_lane is Lane.BLOCKED
 
 
 def board_document(
@@ -63,9 +105,12 @@ def board_document(
     snapshot: StatusSnapshot,
     figures: Progress,
     titles: dict[str, str] | None = None,
+    details: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The ``--json`` document: slug, lane summary, each WP's lane/actor/time/title, progress."""
+    """The ``--json`` document: slug, lane summary, each WP's lane/actor/time/title (and its
+    dependencies, readiness, review feedback and block reason), progress."""
     titles = titles or {}
+    details = details or {}
     return {
         "mission_slug": slug,
         "summary": dict(snapshot.summary),
@@ -75,6 +120,7 @@ def board_document(
                 "actor": state.actor,
                 "last_transition_at": state.last_transition_at,
                 "title": titles.get(wp_id),
+                **details.get(wp_id, {}),
             }
             for wp_id, state in sorted(snapshot.work_packages.items())
         },
@@ -117,6 +163,14 @@ def print_board(board: Board) -> None:
         for lane in DISPLAY_LANES:
             table.add_row(lane.value, Text(", ".join(by_lane[lane.value])))
     console.print(table)
+    for wp_id, card in board.document["work_packages"].items():
+        if card.get("feedback"):
+            first = card["feedback"].splitlines()[0]
+            console.print(Text(f"{wp_id} review feedback: {first}", style="yellow"))
+        if card.get("blocked_reason"):
+            console.print(Text(f"{wp_id} blocked: {card['blocked_reason']}", style="red"))
+        if card["lane"] == "planned" and card.get("waiting_on"):
+            console.print(Text(f"{wp_id} waits on {', '.join(card['waiting_on'])}"))
     if off_board:
         console.print(Text("Not on the board: " + ", ".join(off_board)))
     console.print(

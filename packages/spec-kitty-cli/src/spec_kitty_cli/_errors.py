@@ -62,6 +62,9 @@ EXIT_CODES: dict[str, int] = {
         "INVALID_TOPOLOGY",
         "INVALID_ARGUMENTS",
         "UNKNOWN_LANE",
+        "UNKNOWN_MISSION_TYPE",
+        "AGENT_REQUIRED",
+        "UNKNOWN_AGENT",
         "USAGE_ERROR",
     ),
     **_codes(
@@ -105,6 +108,7 @@ EXIT_CODES: dict[str, int] = {
         "EVENT_LOG_UNREADABLE",
         "EVENT_LOG_SYMLINK",
         "TASKS_INVALID",
+        "TASKS_NOT_WRITTEN",
         "WP_FILE_INVALID",
         "ANALYSIS_REPORT_INVALID",
         "CONFIG_INVALID",
@@ -162,6 +166,9 @@ EXIT_CODES: dict[str, int] = {
         "SERVICE_START_TIMEOUT",
         "SERVICE_PORT_IN_USE",
         "DASHBOARD_PORT_IN_USE",
+        # agents' command files
+        "AGENT_PATH_UNSAFE",
+        "AGENTS_MANIFEST_INVALID",
     ),
 }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from mission_status import MissionStatusError
 
-__all__ = ["TasksError", "read_front_matter", "wp_title"]
+__all__ = ["TasksError", "read_front_matter", "wp_dependencies", "wp_title"]
 
 
 class TasksError(MissionStatusError):
@@ -123,6 +123,44 @@ def wp_title(text: str) -> str | None:
         return None
     title = data.get("title")
     return title if isinstance(title, str) and title else None
+
+
+_DEPENDENCY_ITEM = re.compile(r"^- (WP\d{2})$")
+
+
+def wp_dependencies(text: str) -> list[str]:
+    """The ``dependencies`` of a WP file's front matter ([] when absent or unreadable).
+
+    The block finalize-tasks writes (``dependencies: []`` or one ``- WPxx`` per line) is
+    read without YAML; anything else goes through ``yaml.safe_load``. Never raises.
+    """
+    try:
+        lines = _front_matter_lines(text)
+    except ValueError:
+        return []
+    if lines is None:
+        return []
+    keyed = [index for index, line in enumerate(lines) if line.startswith("dependencies:")]
+    if not keyed:
+        return []
+    index = keyed[0]
+    if len(keyed) == 1 and lines[index] == "dependencies: []":
+        return []
+    if len(keyed) == 1 and lines[index] == "dependencies:":
+        items = []
+        for line in lines[index + 1 :]:
+            match = _DEPENDENCY_ITEM.match(line)
+            if match is None:
+                break
+            items.append(match[1])
+        rest = lines[index + 1 + len(items) : index + 2 + len(items)]
+        if not rest or rest[0][:1] not in (" ", "\t", "-"):
+            return items
+    try:
+        value = read_front_matter(text, source="WP file").get("dependencies")
+    except Exception:  # whatever the file holds, a board cell must not crash the board
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def _plain_title(lines: Sequence[str]) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 from mission_context import MissionExecutionContext
 from mission_status import LOG_FILENAME, STATUS_FILENAME
@@ -51,16 +52,21 @@ def commit_planning(ctx: MissionExecutionContext, message: str) -> str | None:
     return made.sha if made else None
 
 
-def scaffold(cwd: Path, mission: str | None, which: str, template: str, *, then: str) -> Report:
-    """``plan`` / ``tasks``: write ``<which>.md`` from ``template`` when it is missing, and
-    commit the planning artifacts; ``then`` is the command to run next."""
+def scaffold(
+    cwd: Path, mission: str | None, which: Literal["plan", "tasks"], *, then: str
+) -> Report:
+    """``plan`` / ``tasks``: write ``<which>.md`` from the mission type's template when it is
+    missing, and commit the planning artifacts; ``then`` is the command to run next."""
+    from ._templates import mission_type, render
+
     ctx = resolve(cwd, which, mission)
     name = f"{which}.md"
     path = ctx.primary_mission_dir / name
     created = not path.exists()
     if created:
         title = ctx.meta.friendly_name or ctx.identity.mission_slug
-        path.write_text(template.format(name=title), encoding="utf-8")
+        template = getattr(mission_type(ctx.meta.mission_type), which)
+        path.write_text(render(template, title), encoding="utf-8")
     sha = commit_planning(ctx, f"{which}: {ctx.mission_dir_name}")
     document = {
         "mission": ctx.mission_dir_name,
@@ -73,7 +79,8 @@ def scaffold(cwd: Path, mission: str | None, which: str, template: str, *, then:
         [
             f"{'Wrote' if created else 'Kept'} {path}",
             f"  committed to {ctx.branch_ref.target_branch}" if sha else "  nothing new to commit",
-            f"Next: edit {name}, then `spec-kitty {then} --mission {ctx.identity.mid8}`",
+            f"Next: write {name} (replace the template and its first line), then "
+            f"`spec-kitty {then} --mission {ctx.identity.mid8}`",
         ],
     )
 

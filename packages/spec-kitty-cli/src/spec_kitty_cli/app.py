@@ -84,17 +84,58 @@ def init(
     path: Annotated[
         Path, typer.Argument(help="The repository (created and `git init`-ed when missing).")
     ] = Path("."),
+    ai: Annotated[
+        str | None,
+        typer.Option(
+            "--ai",
+            help="Also write these agents' command files (comma-separated, e.g. claude,codex).",
+            show_default=False,
+            metavar="KEY[,KEY...]",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Prepare a repository: .kittify/config.yaml, the event-log merge driver, ignored worktrees.
 
-    Idempotent: a second run changes nothing.
+    Idempotent: a second run changes nothing. With --ai, also the command files of those
+    agents, as `spec-kitty agents add` writes them (not committed).
 
-    Example: spec-kitty init my-project
+    Example: spec-kitty init my-project --ai claude,codex
     """
     from .commands.init import init as command
 
-    raise typer.Exit(run(as_json, command, path))
+    raise typer.Exit(run(as_json, command, path, ai=ai))
+
+
+@app.command("agents", short_help="Add, remove or list agents' command files.")
+def agents(
+    action: Annotated[
+        str, typer.Argument(help="add, remove or list.", metavar="ACTION", show_default=False)
+    ] = "list",
+    keys: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Agent keys, comma-separated (claude, codex, gemini, copilot, cursor, ...).",
+            metavar="[KEY[,KEY...]]",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite or delete files you edited.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Write (add), delete (remove) or show (list) agents' command files in this repository.
+
+    The files go into the repository (never your home directory) and are recorded with
+    their sha256 in .kittify/agents.json: a file you edited is kept unless --force. All
+    agents share the spec-kitty section of AGENTS.md. Nothing is committed.
+
+    Example: spec-kitty agents add claude,codex
+    """
+    from .commands.agents import agents as command
+
+    _run(as_json, command, action, keys, force=force)
 
 
 @app.command("specify", short_help="Create a mission (meta.json, spec.md).")
@@ -204,11 +245,20 @@ def implement(
     ],
     mission: MissionOption = None,
     agent: Annotated[
-        str, typer.Option("--agent", envvar="SPEC_KITTY_ACTOR", help="Who implements it.")
-    ] = "user",
+        str | None,
+        typer.Option(
+            "--agent",
+            envvar="SPEC_KITTY_ACTOR",
+            help="Who implements it (required: the claim is theirs).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Start a work package: planning committed, lane worktree ready, claimed, in progress.
+
+    Prints the work package's brief: its text, requirements, plan sections, owned files,
+    dependencies, the feedback of a rejected review, and the commands to run when done.
 
     Example: spec-kitty implement WP01 --mission 01KTPKST --agent claude
     """
@@ -290,6 +340,9 @@ def review(  # noqa: PLR0917 (typer: one parameter per option)
 ) -> None:
     """Review a work package: for_review -> in_review -> approved, or back to planned.
 
+    Without --approve or --reject: print the review brief (the diff command, the
+    acceptance criteria, both verdict lines) and change nothing.
+
     Example: spec-kitty review WP01 --mission 01KTPKST --approve --reviewer alice --reference PR#12
     """
     from .commands.review import review as command
@@ -319,6 +372,30 @@ def status(mission: MissionOption = None, as_json: JsonOption = False) -> None:
     from .commands.status import status as command
 
     _run(as_json, command, mission)
+
+
+@app.command("next", short_help="The one next action, with its brief and commands.")
+def next_(
+    mission: MissionOption = None,
+    agent: Annotated[
+        str | None,
+        typer.Option(
+            "--agent", envvar="SPEC_KITTY_ACTOR", help="Who asks (their own work comes first)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Decide the next action from the mission's state alone and print its brief and steps.
+
+    Write the spec, plan or tasks; analyse; finalize; implement or fix a work package;
+    review one; merge; accept; or wait, blocked, done. Reads only; the same answer from
+    any directory. Without --mission: the first mission with something to do.
+
+    Example: spec-kitty next --mission 01KTPKST --agent claude --json
+    """
+    from .commands.next import next_action as command
+
+    _run(as_json, command, mission, agent)
 
 
 @app.command("context", short_help="The resolved execution context.")
@@ -364,14 +441,21 @@ def merge(
 
 
 @app.command("accept", short_help="Is every work package done?")
-def accept(mission: MissionOption = None, as_json: JsonOption = False) -> None:
-    """Check a mission is finished: every WP done, planning committed, no merge under way.
+def accept(
+    mission: MissionOption = None,
+    actor: Annotated[
+        str, typer.Option("--actor", envvar="SPEC_KITTY_ACTOR", help="Who accepts it.")
+    ] = "user",
+    as_json: JsonOption = False,
+) -> None:
+    """Check a mission is finished (every WP done, planning committed, no merge under way)
+    and, when it is, record the acceptance in meta.json.
 
-    Example: spec-kitty accept --mission 01KTPKST
+    Example: spec-kitty accept --mission 01KTPKST --actor alice
     """
     from .commands.accept import accept as command
 
-    _run(as_json, command, mission)
+    _run(as_json, command, mission, actor)
 
 
 @app.command("retrospect", short_help="Write the retrospective.yaml.")

@@ -33,6 +33,7 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     """
     from spec_kitty_cli._occurrence import require_admissible_map
     from spec_kitty_cli._tasks_md import compute_lanes, parse_tasks_md, planning_wps
+    from spec_kitty_cli._templates import is_unwritten
 
     ctx = resolve(cwd, "finalize-tasks", mission)
     require_admissible_map(ctx, "finalize-tasks")
@@ -45,6 +46,13 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
             code="TASKS_NOT_FOUND",
             next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill it in",
         ) from None
+    if is_unwritten(text):
+        raise CliError(
+            f"{tasks_md} is still the template (its first line is the template marker)",
+            code="TASKS_NOT_WRITTEN",
+            next_step="write the work packages into tasks.md and delete its first line, then "
+            f"`spec-kitty finalize-tasks --mission {ctx.identity.mid8}`",
+        )
     wps = parse_tasks_md(text, source=str(tasks_md.relative_to(ctx.workspace.primary_root)))
     base_commit = branch_tip(Git(ctx.workspace.primary_root), ctx.branch_ref.target_branch)
     now = isoformat(datetime.now(UTC))

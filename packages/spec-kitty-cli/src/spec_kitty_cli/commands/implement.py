@@ -19,6 +19,7 @@ from mission_context import (
     is_ancestor,
 )
 from mission_status import Lane, StatusSnapshot, WPState
+from spec_kitty_cli._briefs import implement_brief
 from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._occurrence import require_admissible_map
 from spec_kitty_cli._output import Report
@@ -29,7 +30,7 @@ from spec_kitty_cli._work_packages import seeded_state, wp_front_matter
 _READY = frozenset({Lane.APPROVED, Lane.DONE})
 
 
-def implement(cwd: Path, wp: str, mission: str | None, agent: str) -> Report:
+def implement(cwd: Path, wp: str, mission: str | None, agent: str | None) -> Report:
     """Planning committed, lane worktree ready, WP claimed and in progress.
 
     The claim is decided, the workspace made and both moves appended under the
@@ -40,6 +41,14 @@ def implement(cwd: Path, wp: str, mission: str | None, agent: str) -> Report:
     """
     wp_id = wp.strip().upper()
     ctx = resolve(cwd, "implement", mission, wp_id)
+    if not agent or not agent.strip():
+        raise CliError(
+            f"implement needs --agent: who claims {wp_id}",
+            code="AGENT_REQUIRED",
+            next_step=f"spec-kitty implement {wp_id} --mission {ctx.identity.mid8} "
+            "--agent <your name> (or set SPEC_KITTY_ACTOR)",
+        )
+    agent = agent.strip()
     require_admissible_map(ctx, "implement")
     snapshot = ctx.status().snapshot()  # early refusals, before anything is written
     first = _claimable(seeded_state(snapshot, ctx, wp_id), ctx, wp_id, agent)
@@ -48,7 +57,8 @@ def implement(cwd: Path, wp: str, mission: str | None, agent: str) -> Report:
         raise CliError(
             f"{wp_id} depends on work that is not approved yet: {', '.join(unready)}",
             code="DEPENDENCIES_NOT_READY",
-            next_step="finish and approve those work packages first (`spec-kitty status`)",
+            next_step="finish and approve those work packages first "
+            f"(`spec-kitty next --mission {ctx.identity.mid8}`)",
         )
     planning = commit_planning(ctx, f"implement {wp_id}: planning artifacts")
     write = StatusWrite(ctx)
@@ -59,6 +69,9 @@ def implement(cwd: Path, wp: str, mission: str | None, agent: str) -> Report:
             batch.transition(wp_id, Lane.CLAIMED, actor=agent, policy_metadata={"agent": agent})
         if lane is not Lane.IN_PROGRESS:
             batch.transition(wp_id, Lane.IN_PROGRESS, actor=agent)
+    brief = implement_brief(
+        ctx, wp_id, ctx.status().snapshot(), agent=agent, workspace=workspace, branch=branch
+    )
     document = {
         "wp_id": wp_id,
         "lane_id": lane_id,
@@ -69,13 +82,17 @@ def implement(cwd: Path, wp: str, mission: str | None, agent: str) -> Report:
         "to_lane": Lane.IN_PROGRESS.value,
         "planning_commit": planning,
         **finish_write(ctx, write),
+        "feedback": brief.document["feedback"],
+        "brief": brief.document,
+        "brief_text": brief.text,
     }
     return Report(
         document,
         [
             f"{wp_id}: {first.value} -> in_progress ({agent})",
             f"  {'created' if created else 'workspace'} {workspace} on {branch}",
-            f"Next: work in {workspace}, then `spec-kitty move-task {wp_id} --to for_review`",
+            "",
+            brief.text.rstrip(),
         ],
     )
 
@@ -95,7 +112,8 @@ def _claimable(state: WPState, ctx: MissionExecutionContext, wp_id: str, agent: 
         raise CliError(
             f"{wp_id} is {lane.value}: only planned or claimed work can be implemented",
             code="WORK_PACKAGE_NOT_IMPLEMENTABLE",
-            next_step="see `spec-kitty status`; a rejected review returns it to planned",
+            next_step=f"see `spec-kitty status --mission {ctx.identity.mid8}`; "
+            "a rejected review returns it to planned",
         )
     return lane
 

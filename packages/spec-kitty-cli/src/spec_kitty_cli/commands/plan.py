@@ -7,22 +7,8 @@ from pathlib import Path
 from spec_kitty_cli._output import Report
 from spec_kitty_cli._planning import scaffold
 
-TEMPLATE = """# Plan: {name}
-
-## Approach
-
-How the spec will be met, and why this way.
-
-## Architecture
-
-The parts, and what each owns.
-
-## Risks
-
-- ...
-"""
-
 
 def plan(cwd: Path, mission: str | None) -> Report:
-    """Write plan.md from the template when it is missing; commit the planning artifacts."""
-    return scaffold(cwd, mission, "plan", TEMPLATE, then="tasks")
+    """Write plan.md from the mission type's template when it is missing; commit the
+    planning artifacts."""
+    return scaffold(cwd, mission, "plan", then="tasks")

@@ -27,10 +27,13 @@ def review(
     """for_review -> in_review -> approved, or back to planned with the feedback recorded.
 
     A re-run of the same review (after a crash, say) records nothing twice: it only
-    commits what the interrupted run left uncommitted (``recorded: false``).
+    commits what the interrupted run left uncommitted (``recorded: false``). Without a
+    verdict it prints the review brief and writes nothing.
     """
-    feedback = _check_review_arguments(approve, reject, reference, feedback_file)
     wp_id = wp.strip().upper()
+    if not (approve or reject):
+        return _brief(cwd, wp_id, mission, reviewer)
+    feedback = _check_review_arguments(approve, reject, reference, feedback_file)
     ctx = resolve(cwd, "review", mission, wp_id)
     if approve:
         assert reference is not None  # checked above
@@ -47,7 +50,7 @@ def review(
     to = Lane.APPROVED if approve else Lane.PLANNED
     state = seeded_state(ctx.status().snapshot(), ctx, wp_id)
     if not _reviewed(state, to, result):  # early refusals, before anything is written
-        _require_review(state, wp_id)
+        _require_review(state, wp_id, ctx.identity.mid8)
         if approve:
             review_gate(ctx, wp_id)  # a bulk-edit lane must keep to its occurrence map
     write = StatusWrite(ctx)
@@ -55,7 +58,7 @@ def review(
         state = seeded_state(batch.snapshot, ctx, wp_id)
         lane = state.lane
         if not _reviewed(state, to, result):  # a re-run after a crash records nothing twice
-            _require_review(state, wp_id)
+            _require_review(state, wp_id, ctx.identity.mid8)
             if lane is Lane.FOR_REVIEW:
                 batch.transition(wp_id, Lane.IN_REVIEW, actor=reviewer)
             if approve:
@@ -82,9 +85,20 @@ def review(
         "recorded": bool(write.rows),
         **committed,
     }
-    return Report(
-        document, [f"{wp_id}: {lane.value} -> {to.value} ({result.verdict} by {reviewer})"]
-    )
+    lines = [f"{wp_id}: {lane.value} -> {to.value} ({result.verdict} by {reviewer})"]
+    lines.append(f"Next: spec-kitty next --mission {ctx.identity.mid8}")
+    return Report(document, lines)
+
+
+def _brief(cwd: Path, wp_id: str, mission: str | None, reviewer: str) -> Report:
+    """The review brief of ``wp_id`` (refused unless it waits for review)."""
+    from spec_kitty_cli._briefs import review_brief
+
+    ctx = resolve(cwd, "review", mission, wp_id)
+    snapshot = ctx.status().snapshot()
+    _require_review(seeded_state(snapshot, ctx, wp_id), wp_id, ctx.identity.mid8)
+    brief = review_brief(ctx, wp_id, snapshot, reviewer=reviewer)
+    return Report({**brief.document, "brief_text": brief.text}, [brief.text.rstrip()])
 
 
 def _reviewed(state: WPState, to: Lane, result: ReviewResult) -> bool:
@@ -95,12 +109,12 @@ def _reviewed(state: WPState, to: Lane, result: ReviewResult) -> bool:
     )
 
 
-def _require_review(state: WPState, wp_id: str) -> None:
+def _require_review(state: WPState, wp_id: str, mid8: str) -> None:
     if state.lane not in (Lane.FOR_REVIEW, Lane.IN_REVIEW):
         raise CliError(
             f"{wp_id} is {state.lane.value}, not waiting for review",
             code="WORK_PACKAGE_NOT_IN_REVIEW",
-            next_step=f"move it first: `spec-kitty move-task {wp_id} --to for_review`",
+            next_step=f"see what it needs: `spec-kitty next --mission {mid8}`",
         )
 
 
@@ -108,9 +122,9 @@ def _check_review_arguments(
     approve: bool, reject: bool, reference: str | None, feedback_file: Path | None
 ) -> str | None:
     """Validate the flag combination; the feedback text for a rejection."""
-    if approve == reject:
+    if approve and reject:
         raise CliError(
-            "pass exactly one of --approve and --reject",
+            "pass one of --approve and --reject, not both",
             code="INVALID_ARGUMENTS",
             next_step="--approve --reviewer R --reference X, or --reject --feedback-file F",
         )
