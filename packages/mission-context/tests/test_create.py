@@ -135,3 +135,13 @@ def test_the_same_name_twice_in_one_instant_gets_two_directories(tmp_path: Path)
     for made in (first, second):
         ctx = resolve_action_context(cwd=root, action="status", mission=made.meta.mid8)
         assert ctx.mission_dir_name == made.mission_dir.name
+
+
+def test_two_names_in_one_instant_get_two_mid8s(tmp_path: Path) -> None:
+    """A mid8 printed as --mission must name one mission, whatever the names."""
+    root = fresh_repo(tmp_path / "repo")
+    made = [create_mission(cwd=root, name=name, now=NOW) for name in ("Cart", "Receipts", "Tax")]
+    assert len({m.meta.mid8 for m in made}) == 3
+    for one in made:
+        ctx = resolve_action_context(cwd=root, action="status", mission=one.meta.mid8)
+        assert ctx.mission_dir_name == one.mission_dir.name

@@ -225,3 +225,23 @@ def test_finalize_refuses_the_tasks_template(repo: Path) -> None:
     assert done.returncode == 1
     assert json.loads(done.stdout)["error"]["code"] == "TASKS_NOT_WRITTEN"
     assert not (Path(str(made["feature_dir"])) / "tasks").exists()
+
+
+def test_without_a_mission_next_answers_for_the_first_with_work_and_lists_all(
+    repo: Path,
+) -> None:
+    mid8 = lanes_mission(repo)
+    other = ok_json(repo, "specify", "Receipts", "--topology", "coord")
+    coord = repo / ".worktrees" / f"{Path(str(other['feature_dir'])).name}-coord"
+    assert coord.is_dir()
+    document = next_json(repo, "--agent", "ann")
+    assert {row["mid8"]: row["action"] for row in document["missions"]} == {
+        mid8: "implement",
+        other["mid8"]: "write_spec",
+    }
+    assert document["mid8"] == document["missions"][0]["mid8"]
+    assert document["action"] == document["missions"][0]["action"]
+    # The coordination worktree gives the same answers.
+    assert next_json(coord, "--agent", "ann") == document
+    ok = next_json(coord, "--mission", str(other["mid8"]))
+    assert ok == next_json(repo, "--mission", str(other["mid8"]))

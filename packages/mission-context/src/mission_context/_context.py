@@ -256,7 +256,8 @@ def resolve_action_context(
             raise ContextError(
                 f"{action} needs a work package",
                 code="WORK_PACKAGE_UNRESOLVED",
-                next_step=f"pass the work package id, e.g. `spec-kitty {action} WP01`",
+                next_step=f"pass the work package id, e.g. "
+                f"`spec-kitty {action} WP01 --mission {name}`",
             )
         wp = wp.strip().upper()
         lane = _lane_of(mission_dir, wp)
@@ -304,5 +305,6 @@ def _lane_of(mission_dir: Path, wp: str) -> str | None:
     raise ContextError(
         f"work package {wp!r} is not part of {mission_dir.name}",
         code="WORK_PACKAGE_UNRESOLVED",
-        next_step="check the id against `spec-kitty status`, or run `spec-kitty finalize-tasks`",
+        next_step=f"check the id against `spec-kitty status --mission {mission_dir.name}`, or "
+        f"run `spec-kitty finalize-tasks --mission {mission_dir.name}`",
     )

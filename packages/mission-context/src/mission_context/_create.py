@@ -147,13 +147,16 @@ def create_mission(
 def _claim_directory(specs: Path, slug: str, moment: datetime) -> tuple[str, Path]:
     """A new mission id and its directory, created (so a racing process cannot take it).
 
-    mid8 is the top of the id's timestamp, so two missions of one name made within
-    the same 256 ms would get one directory name; the id's time is then moved on
-    by 256 ms until the name is free (``created_at`` keeps the real time).
+    mid8 is the top of the id's timestamp, so two missions made within the same 256 ms
+    would share it (and, of one name, one directory): a mid8 printed as ``--mission``
+    would then be ambiguous. The id's time is moved on by 256 ms until both the mid8 and
+    the name are free (``created_at`` keeps the real time).
     """
     specs.mkdir(parents=True, exist_ok=True)
     for step in range(64):
         mission_id = new_ulid(moment + timedelta(milliseconds=256 * step))
+        if any(specs.glob(f"*-{mission_id[:8]}")):
+            continue  # another mission has this mid8
         mission_dir = specs / f"{slug}-{mission_id[:8]}"
         try:
             mission_dir.mkdir()
@@ -161,7 +164,7 @@ def _claim_directory(specs: Path, slug: str, moment: datetime) -> tuple[str, Pat
             continue
         return mission_id, mission_dir
     raise ContextError(
-        f"64 missions named {slug!r} already exist around this time",
+        f"64 missions were created around this time: no free mission id for {slug!r}",
         code="MISSION_EXISTS",
         next_step="pick another name for the mission",
     )

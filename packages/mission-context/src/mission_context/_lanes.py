@@ -135,5 +135,6 @@ def _invalid(path: Path, what: str) -> ContextError:
     return ContextError(
         f"{path} {what}",
         code="LANES_INVALID",
-        next_step="re-run `spec-kitty finalize-tasks` to rewrite lanes.json",
+        next_step=f"re-run `spec-kitty finalize-tasks --mission {path.parent.name}` "
+        "to rewrite lanes.json",
     )

@@ -300,8 +300,8 @@ class LaneWorkspace:
                 f"{ctx.mission_dir_name} ({ctx.topology.value}) has no lane"
                 + (f" for {ctx.wp}" if ctx.wp else ""),
                 code="NO_LANE",
-                next_step="work in the primary checkout, or run `spec-kitty finalize-tasks` "
-                "to allocate lanes",
+                next_step="work in the primary checkout, or run "
+                f"`spec-kitty finalize-tasks --mission {ctx.identity.mid8}` to allocate lanes",
             )
         spec = WorktreeSpec(
             path=ctx.lane_worktree(lane),

@@ -87,7 +87,8 @@ class MissionStatus:
             known = ", ".join(sorted(snapshot.work_packages)) or "none"
             raise WorkPackageNotFoundError(
                 f"{self.mission_dir.name} has no work package {wp_id!r} (known: {known})",
-                next_step="check the WP id, or run `spec-kitty finalize-tasks` to seed the WPs",
+                next_step="check the WP id, or run "
+                f"`spec-kitty finalize-tasks --mission {self.mission_dir.name}` to seed the WPs",
             )
         return state
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from mission_context import Git, MissionExecutionContext, branch_tip
 from mission_status import StatusSnapshot, WPState
+from spec_kitty_cli._templates import mission_type
 
 #: The note ``review --reject`` records with the feedback, before its text.
 FEEDBACK_PREFIX = "review feedback:\n"
@@ -118,6 +119,7 @@ def implement_brief(
         f"Mission: {ctx.mission_dir_name} ({ctx.meta.mission_type})",
         f"Workspace: {workspace} (branch {branch})",
         f"Owned files: {', '.join(owned) if owned else '(none listed)'}",
+        f"Hand to review: {mission_type(ctx.meta.mission_type).deliverable}",
     ]
     if dependencies:
         parts.append("Depends on:")

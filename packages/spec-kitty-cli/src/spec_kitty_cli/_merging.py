@@ -177,7 +177,8 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
         raise CliError(
             f"{ctx.mission_dir_name} has no work packages",
             code="MERGE_NOT_READY",
-            next_step="run `spec-kitty finalize-tasks` and do the work first",
+            next_step=f"run `spec-kitty finalize-tasks --mission {ctx.identity.mid8}` "
+            "and do the work first",
         )
     unready = sorted(
         f"{wp_id} ({state.lane.value})"
@@ -188,7 +189,7 @@ def plan(ctx: MissionExecutionContext) -> tuple[list[Step], list[LaneRecord]]:
         raise CliError(
             f"not every work package is approved: {', '.join(unready)}",
             code="MERGE_NOT_READY",
-            next_step="review and approve them (`spec-kitty review`), then merge",
+            next_step=f"see what each needs: `spec-kitty next --mission {ctx.identity.mid8}`",
         )
     git = Git(ctx.workspace.primary_root)
     plans = {plan.lane_id: plan for plan in ctx.lanes()} if ctx.topology.uses_lanes else {}

@@ -81,7 +81,8 @@ def lane_changes(ctx: MissionExecutionContext, wp_id: str) -> tuple[str, str, li
             raise CliError(
                 f"{wp_id} records no base_commit to diff against",
                 code="WORK_PACKAGE_BASE_UNKNOWN",
-                next_step="re-run `spec-kitty finalize-tasks` to record it",
+                next_step=f"re-run `spec-kitty finalize-tasks --mission {ctx.identity.mid8}` "
+                "to record it",
             )
     return base, head, changed_paths(git, base, head)
 

@@ -74,6 +74,10 @@ _SPECIFY = f"""\
    - **Success criteria** `SC-001`: measurable outcomes, not implementation details.
    - **Out of scope** and **assumptions**.
    Mark an open question `[NEEDS CLARIFICATION: ...]` rather than guessing; ask the user.
+   A `research` mission's spec states the question, the decision it informs and research
+   questions `RQ-001`; a `documentation` mission's states the audience and documentation
+   requirements `DR-001` ("a reader can ..."). `spec-kitty next --mission <mission> --json`
+   gives the guide for the mission's type.
 3. Record it and start the plan:
 
    ```bash
@@ -99,6 +103,9 @@ _PLAN = f"""\
    - **Contracts**: commands, APIs, file formats, error codes; what is stable.
    - **Testing strategy**: how each requirement (`FR-001`, ...) will be shown to hold.
    - **Risks** and how they are contained.
+   For `research`: the method per research question, the sources, the evidence standard.
+   For `documentation`: the outline of pages, the sources of truth, the style, the
+   examples that must run.
 3. Commit it and scaffold the tasks:
 
    ```bash

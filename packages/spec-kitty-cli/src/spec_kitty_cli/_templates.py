@@ -27,6 +27,8 @@ class MissionType:
     tasks: str
     #: What a work package of this type hands to review (for the briefs).
     deliverable: str
+    #: What a good spec, plan and tasks of this type say (``next`` prints it with the step).
+    guides: dict[str, str]
 
 
 _TASKS_FORMAT = """
@@ -122,6 +124,18 @@ How each requirement (FR-001, ...) will be shown to hold.
         owned2="src/cli/...",
     ),
     deliverable="code and tests committed in the workspace",
+    guides={
+        "spec": "Say what and why, never how: the problem, user scenarios, requirements with "
+        "ids (FR-001, NFR-001, C-001; testable, MUST or SHOULD), measurable success criteria "
+        "(SC-001), what is out of scope, the assumptions.",
+        "plan": "Say how the spec will be met: the approach and the alternatives rejected, the "
+        "architecture (parts and what each owns), the data model, the contracts (commands, "
+        "APIs, formats, errors), the testing strategy per requirement, the risks.",
+        "tasks": "Split the plan into work packages of code and tests, one "
+        "`## Work Package WP01: Title` section each, with `**Depends on**:`, "
+        "`**Requirement Refs**:` and `**Owned Files**:` lines and `- [ ] T001` subtasks; "
+        "every requirement id in some work package.",
+    },
 )
 
 _RESEARCH = MissionType(
@@ -173,6 +187,17 @@ What counts as an answer, and how confidence is stated.
         owned2="research/findings.md",
     ),
     deliverable="findings with their evidence and sources, committed in the workspace",
+    guides={
+        "spec": "Say what must be found out and why: the question, the decision it informs, "
+        "research questions with ids (RQ-001), the scope and the sources allowed, what a good "
+        "enough answer looks like (SC-001).",
+        "plan": "Say how each research question will be answered: the method (sources, "
+        "experiments, interviews), the sources, the evidence standard and how confidence is "
+        "stated, the risks.",
+        "tasks": "Split the research into work packages that each answer part of a question "
+        "and write their findings to their own files, one `## Work Package WP01: Title` section "
+        "each with `**Depends on**:`, `**Requirement Refs**:` (RQ ids) and `**Owned Files**:`.",
+    },
 )
 
 _DOCUMENTATION = MissionType(
@@ -224,6 +249,17 @@ Voice, terminology, examples that must run.
         owned2="docs/reference/**",
     ),
     deliverable="the pages committed in the workspace, every example checked",
+    guides={
+        "spec": "Say who reads it and what they come to do: the audience, documentation "
+        "requirements with ids (DR-001: a reader can ...), the gaps today, success criteria "
+        "as tasks a reader completes with the pages alone (SC-001).",
+        "plan": "Say how the pages will be built: the outline (tutorial, how-to, reference, "
+        "explanation), the sources of truth each page is checked against, the style and "
+        "terminology, the examples that must run, the risks.",
+        "tasks": "Split the outline into work packages of pages, one "
+        "`## Work Package WP01: Title` section each with `**Depends on**:`, "
+        "`**Requirement Refs**:` (DR ids) and `**Owned Files**:` (the pages).",
+    },
 )
 
 MISSION_TYPES: dict[str, MissionType] = {

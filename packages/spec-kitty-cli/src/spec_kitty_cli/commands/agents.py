@@ -63,7 +63,7 @@ def result_lines(done: AgentsResult, *, next_line: bool = True) -> list[str]:
         if len(paths) == 1:
             lines.append(f"  {_SAY[status]} {paths[0]}")
         else:
-            where = ", ".join(dict.fromkeys(f"{PurePosixPath(p).parent}/" for p in paths))
+            where = ", ".join(_folders(paths))
             lines.append(f"  {_SAY[status]} {len(paths)} files of {agent} in {where}")
     if unchanged:
         lines.append(f"  {unchanged} file(s) already up to date")
@@ -74,6 +74,15 @@ def result_lines(done: AgentsResult, *, next_line: bool = True) -> list[str]:
     if next_line:
         lines.append(_next(done))
     return lines
+
+
+def _folders(paths: list[str]) -> list[str]:
+    """The folders ``paths`` are in (three or more siblings: their parent, ``.agents/skills/``)."""
+    folders = list(dict.fromkeys(PurePosixPath(path).parent for path in paths))
+    parents = {folder.parent for folder in folders}
+    if len(folders) >= 3 and len(parents) == 1:
+        return [f"{parents.pop()}/"]
+    return [f"{folder}/" for folder in folders]
 
 
 def _next(done: AgentsResult) -> str:

@@ -101,8 +101,7 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
         lines.append(f"  {entry['wp_id']} {entry['title']} ({where}; needs {needs})")
     if seeded:
         lines.append(f"Seeded {', '.join(seeded)} as planned.")
-    first = wps[0].wp_id
-    lines.append(f"Next: spec-kitty implement {first} --mission {ctx.identity.mid8} --agent <you>")
+    lines.append(f"Next: spec-kitty next --mission {ctx.identity.mid8}")
     return Report(document, lines)
 
 

@@ -193,12 +193,12 @@ def _plan_steps(
         if which != "spec" and not path.exists():
             steps.append({"run": command_line("spec-kitty", scaffold, "--mission", mid8)})
         steps += [
-            {"write": str(path), "what": _WRITE_GUIDE[which]},
+            {"write": str(path), "what": kind.guides[which]},
             {"run": command_line("spec-kitty", then, "--mission", mid8)},
         ]
         brief = (
             f"# Write {which}.md of {ctx.mission_dir_name} ({kind.name})\n\n"
-            f"{decision.reason}. {_WRITE_GUIDE[which]}\n\n"
+            f"{decision.reason}. {kind.guides[which]}\n\n"
             f"Replace the whole template, including its first line (the "
             f"`spec-kitty:template` marker). Then run `{steps[-1]['run']}`.\n"
         )
@@ -293,17 +293,6 @@ def _implement_steps(
     return made.text, steps, {"implement": made.document}
 
 
-_WRITE_GUIDE = {
-    "spec": "Say what and why, never how: the problem, user scenarios, requirements with ids "
-    "(FR-001, NFR-001, C-001; testable, MUST or SHOULD), measurable success criteria "
-    "(SC-001), what is out of scope, the assumptions.",
-    "plan": "Say how the spec will be met: the approach and the alternatives rejected, the "
-    "architecture (parts and what each owns), the data model, the contracts (commands, "
-    "APIs, formats, errors), the testing strategy per requirement, the risks.",
-    "tasks": "Split the plan into work packages, one `## Work Package WP01: Title` section "
-    "each, with `**Depends on**:`, `**Requirement Refs**:` and `**Owned Files**:` lines and "
-    "`- [ ] T001` subtasks; every requirement id in some work package.",
-}
 _ANALYSIS_GUIDE = (
     "Check that spec, plan and tasks agree: each requirement id and the work packages that "
     "cover it, contradictions between them, files owned twice, dependency cycles, "
