@@ -82,6 +82,18 @@ class Demo:
         document: dict[str, Any] = json.loads(done.stdout)
         return document
 
+    def next(self, mid8: str, agent: str) -> None:
+        """Ask ``next`` what ``agent`` should do; show the action and its first command."""
+        document = self.sk("next", "--mission", mid8, "--agent", agent)
+        action = " ".join(filter(None, (document["action"], document["wp_id"])))
+        print(f"  -> {action}: {document['reason']}")
+        feedback = (document.get("implement") or {}).get("feedback")
+        if feedback:
+            print(f"     feedback in the brief: {feedback}")
+        runs = [step["run"] for step in document["steps"] if "run" in step]
+        if runs:
+            print(f"     first step: {runs[0]}")
+
     def refused(self, *args: str) -> None:
         """Run a command the tool must refuse; show its one-line error."""
         done = subprocess.run(
@@ -108,7 +120,11 @@ class Demo:
 def run(root: Path) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, env=ENV)
     demo = Demo(root)
-    demo.sk("init")
+    installed = demo.sk("init", "--ai", "claude,codex,gemini")
+    files = installed["agents"]["files"]
+    print(f"  {len(files)} agent files (slash commands, skills, AGENTS.md); the team commits them")
+    subprocess.run(["git", "add", "-A"], cwd=root, env=ENV, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "agent commands"], cwd=root, env=ENV, check=True)
     made = demo.sk("specify", "Checkout flow", "--topology", "lanes")
     mid8, mission_dir = made["mid8"], Path(made["feature_dir"])
     print(f"  mission {made['mission_slug']} (mid8 {mid8})")
@@ -124,6 +140,7 @@ def run(root: Path) -> None:
     demo.sk("record-analysis", "--mission", mid8, "--input-file", str(analysis))
     analysis.unlink()
     print(f"  analysis stale: {demo.sk('analyze', '--mission', mid8, show=False)['stale']}")
+    demo.next(mid8, "claude")
 
     demo.refused("implement", "WP02", "--mission", mid8, "--agent", "codex")
     spaces = {}
@@ -141,6 +158,7 @@ def run(root: Path) -> None:
     feedback.write_text("Add a section on refunds.\n")
     demo.sk("review", "WP03", "--mission", mid8, "--reject", "--feedback-file", str(feedback))
     feedback.unlink()
+    demo.next(mid8, "gemini")
     demo.sk("implement", "WP03", "--mission", mid8, "--agent", "gemini")
     demo.work(spaces["WP03"], "docs/refunds.md", "# Refunds\n")
     demo.sk("move-task", "WP03", "--to", "for_review", "--mission", mid8, cwd=spaces["WP03"])
@@ -152,6 +170,7 @@ def run(root: Path) -> None:
     demo.sk("move-task", "WP02", "--to", "for_review", "--mission", mid8, cwd=spaces["WP02"])
     demo.sk("review", "WP02", "--mission", mid8, *approve, "PR#2")
 
+    demo.next(mid8, "claude")
     plan = demo.sk("merge", "--mission", mid8, "--dry-run")
     print(f"  plan: {', '.join(plan['steps'])}")
     merged = demo.sk("merge", "--mission", mid8)

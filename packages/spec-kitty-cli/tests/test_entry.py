@@ -1,4 +1,4 @@
-"""The console script's typer-free ``status`` path: same bytes as the typer path, less start-up."""
+"""The console script's typer-free ``status`` and ``next`` path: the typer path's bytes, faster."""
 
 from __future__ import annotations
 
@@ -10,24 +10,29 @@ from pathlib import Path
 import pytest
 from kitty_testing import ENV, TASKS_MD, ok_json
 
-from spec_kitty_cli._entry import fast_status
+from spec_kitty_cli._entry import fast_line
 
 
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["status"], (None, False)),
-        (["status", "--json"], (None, True)),
-        (["status", "--mission", "01KTPKST", "--json"], ("01KTPKST", True)),
-        (["status", "--json", "-m", "checkout"], ("checkout", True)),
-        (["status", "--mission=abc"], ("abc", False)),
-        (["status", "-m", "a", "-m", "b"], ("b", False)),  # the last one wins, as in typer
+        (["status"], ("status", {}, False)),
+        (["status", "--json"], ("status", {}, True)),
+        (
+            ["status", "--mission", "01KTPKST", "--json"],
+            ("status", {"--mission": "01KTPKST"}, True),
+        ),
+        (["status", "--json", "-m", "checkout"], ("status", {"--mission": "checkout"}, True)),
+        (["status", "--mission=abc"], ("status", {"--mission": "abc"}, False)),
+        (["status", "-m", "a", "-m", "b"], ("status", {"--mission": "b"}, False)),  # typer's
+        (["next", "--agent", "bot", "--json"], ("next", {"--agent": "bot"}, True)),
+        (["next", "-m", "x", "--agent=bot"], ("next", {"--mission": "x", "--agent": "bot"}, False)),
     ],
 )
-def test_plain_status_lines_take_the_fast_path(
-    args: list[str], parsed: tuple[str | None, bool]
+def test_plain_status_and_next_lines_take_the_fast_path(
+    args: list[str], parsed: tuple[str, dict[str, str], bool]
 ) -> None:
-    assert fast_status(args) == parsed
+    assert fast_line(args) == parsed
 
 
 @pytest.mark.parametrize(
@@ -42,10 +47,14 @@ def test_plain_status_lines_take_the_fast_path(
         ["status", "extra"],
         ["context", "--mission", "x", "--json"],
         ["move-task", "status"],
+        ["status", "--agent", "bot"],  # status takes no --agent
+        ["next", "--agent"],
+        ["next", "--help"],
+        ["next", "-a", "bot"],
     ],
 )
 def test_everything_else_goes_to_typer(args: list[str]) -> None:
-    assert fast_status(args) is None
+    assert fast_line(args) is None
 
 
 _BOTH_WAYS = """
@@ -85,6 +94,10 @@ def _run(cwd: Path, way: str, *args: str) -> subprocess.CompletedProcess[str]:
         ["status", "--mission", "nope", "--json"],
         ["status", "--mission", "nope"],
         ["status", "-m", "MID8"],
+        ["next", "--mission", "MID8", "--agent", "bot", "--json"],
+        ["next", "--json"],
+        ["next", "-m", "MID8"],
+        ["next", "--mission", "nope", "--json"],
     ],
 )
 def test_the_fast_path_prints_what_typer_prints(repo: Path, args: list[str]) -> None:
@@ -98,4 +111,7 @@ def test_the_fast_path_prints_what_typer_prints(repo: Path, args: list[str]) -> 
     assert fast.stderr.split("LOADED ")[0] == full.stderr.split("LOADED ")[0]
     if "--json" in args:
         json.loads(fast.stdout)  # exactly one document
-        assert fast.stderr.endswith("LOADED \n"), "the fast path imported typer, rich or yaml"
+        loaded = fast.stderr.split("LOADED ")[1].strip().split(",")
+        assert not {"typer", "rich"} & set(loaded), "the fast path imported typer or rich"
+        if args[0] == "status":
+            assert loaded == [""], "status --json imported yaml"

@@ -26,11 +26,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from rich.console import Console
-from rich.text import Text
 
 from mission_context import (
     Git,
@@ -62,6 +60,10 @@ from mission_status import (
 )
 from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._runtime import finish_write
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 RETROSPECTIVE = "retrospective.yaml"
 _LANDABLE = frozenset({Lane.APPROVED, Lane.DONE, Lane.CANCELED})
@@ -101,6 +103,13 @@ class MergeState(msgspec.Struct, kw_only=True):
     in_flight: str | None = None
     in_flight_at: float | None = None
     started_at: str = ""
+
+
+def _text(text: str, style: str = "") -> Text:
+    """A rich ``Text`` (imported here: ``next`` and ``accept`` read merge state without rich)."""
+    from rich.text import Text
+
+    return Text(text, style=style)
 
 
 def state_path(ctx: MissionExecutionContext) -> Path:
@@ -364,7 +373,7 @@ def run_steps(ctx: MissionExecutionContext, state: MergeState, progress: Console
     for number, step in enumerate(steps, 1):
         if str(step) in state.done:
             continue
-        progress.print(Text(f"[{number}/{len(steps)}] {step.describe(ctx)}"))
+        progress.print(_text(f"[{number}/{len(steps)}] {step.describe(ctx)}"))
         state.in_flight, state.in_flight_at = str(step), time.time()
         save_state(ctx, state)
         outcome |= _carry_out(ctx, state, step, git, progress)
@@ -496,7 +505,7 @@ def _cleanup(ctx: MissionExecutionContext, state: MergeState, progress: Console)
         tip = branch_tip(git, lane.branch)
         if tip is not None and not is_ancestor(git, tip, f"refs/heads/{state.target_branch}"):
             progress.print(
-                Text(f"kept {lane.branch}: it has commits the target does not", style="yellow")
+                _text(f"kept {lane.branch}: it has commits the target does not", style="yellow")
             )
             continue
         removed += remove_worktree(ctx, Path(lane.worktree))
@@ -529,7 +538,7 @@ def _clear_stale_index_lock(git: Git, state: MergeState, progress: Console) -> N
         return
     if made >= state.in_flight_at - 1:
         lock.unlink(missing_ok=True)
-        progress.print(Text(f"removed {lock}, left by the interrupted merge", style="yellow"))
+        progress.print(_text(f"removed {lock}, left by the interrupted merge", style="yellow"))
 
 
 # -- abort -------------------------------------------------------------------------------
