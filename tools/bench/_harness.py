@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -251,6 +251,25 @@ def compare(
         ],
     }
     return result | ({"raw_s": {"ours": mine, "reference": theirs}} if raw else {})
+
+
+def compare_commands(
+    reps: Mapping[str, Sequence[Mapping[str, tuple[float, float]]]],
+    keys: Iterable[str],
+    goals: Mapping[str, float],
+) -> dict[str, dict[str, Any]]:
+    """Per command key: :func:`compare` of the wall times of ``reps`` (one ``{key: (wall,
+    cpu)}`` per repetition and side), the ratio of CPU times, and the command's goal."""
+
+    def samples(key: str, side: str, i: int) -> list[list[float]]:  # i: 0 wall, 1 CPU
+        return [[rep[key][i]] for rep in reps[side]]
+
+    results = {}
+    for key in keys:
+        wall = compare(samples(key, "ours", 0), samples(key, "reference", 0))
+        cpu = compare(samples(key, "ours", 1), samples(key, "reference", 1))
+        results[key] = {**wall, "cpu_ratio": cpu["ratio"], "goal": goals.get(key)}
+    return results
 
 
 # --- git, corpus, environment ---------------------------------------------------------------

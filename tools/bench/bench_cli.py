@@ -142,14 +142,7 @@ def run(args: Any) -> dict[str, Any]:
         if len(set(found)) != 1:
             warnings.append(f"{wp}: lane ours {found[0]}, 3.2.7 {found[1]}, expected {found[2]}")
 
-    def per_run(key: str, side: str, i: int) -> list[list[float]]:  # i: 0 wall, 1 CPU
-        return [[rep[key][i]] for rep in reps[side]]
-
-    results = {}
-    for key in LABELS:
-        wall = h.compare(per_run(key, "ours", 0), per_run(key, "reference", 0))
-        cpu = h.compare(per_run(key, "ours", 1), per_run(key, "reference", 1))
-        results[key] = {**wall, "cpu_ratio": cpu["ratio"], "goal": GOALS.get(key)}
+    results = h.compare_commands(reps, LABELS, GOALS)
     return {
         "benchmark": "cli",
         "provenance": info,
