@@ -65,7 +65,11 @@ def read_wp(ctx: MissionExecutionContext, wp_id: str) -> WorkPackageFile:
         if lines[0].rstrip() == "---":
             end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
             lines = lines[end + 1 :]
-        return WorkPackageFile(path, front, "\n".join(lines).strip())
+        body = "\n".join(lines).strip()
+        first, _, rest = body.partition("\n")
+        if first.startswith("#") and wp_id in first:  # the brief has its own heading
+            body = rest.strip()
+        return WorkPackageFile(path, front, body)
     return WorkPackageFile(None, {}, "")
 
 
