@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 #: The commands with a fast path, and the options (with a value) each takes.
-_OPTIONS = {"status": ("--mission",), "next": ("--mission", "--agent")}
+_OPTIONS = {"status": ("--mission",), "next": ("--mission", "--agent", "--result")}
 _SHORT = {"-m": "--mission"}
 
 
@@ -52,6 +52,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     plain = fast_line(args)
     if plain is None:
+        from ._compat3 import ROOTS
+
+        if args and args[0] in ROOTS:  # a spec-kitty 3.x command line: no typer needed
+            from ._compat3 import dispatch
+
+            sys.exit(dispatch(args))
         from .app import main as full
 
         full(args)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Concatenate, NoReturn, ParamSpec
 import typer
 
 from .__about__ import __version__
+from ._compat3 import ROOTS
 from ._output import run
 
 if TYPE_CHECKING:
@@ -383,6 +384,14 @@ def next_(
             "--agent", envvar="SPEC_KITTY_ACTOR", help="Who asks (their own work comes first)."
         ),
     ] = None,
+    result: Annotated[
+        str | None,
+        typer.Option(
+            "--result",
+            help="3.x: how the last step went. Accepted; the state alone decides.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Decide the next action from the mission's state alone and print its brief and steps.
@@ -395,6 +404,7 @@ def next_(
     """
     from .commands.next import next_action as command
 
+    del result  # 3.x reports how a step went; here the mission's state alone decides
     _run(as_json, command, mission, agent)
 
 
@@ -420,7 +430,7 @@ def context(
 
 
 @app.command("merge", short_help="Merge the lanes into the target.")
-def merge(
+def merge(  # noqa: PLR0917 (typer: one parameter per option)
     mission: MissionOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
     resume: Annotated[
@@ -428,6 +438,9 @@ def merge(
     ] = False,
     abort: Annotated[
         bool, typer.Option("--abort", help="Give up a merge; the target goes back.")
+    ] = False,
+    push: Annotated[
+        bool, typer.Option("--push", help="Then push the target to its remote.")
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -437,7 +450,16 @@ def merge(
     """
     from .commands.merge import merge as command
 
-    _run(as_json, command, mission, dry_run=dry_run, resume=resume, abort=abort, quiet=as_json)
+    _run(
+        as_json,
+        command,
+        mission,
+        dry_run=dry_run,
+        resume=resume,
+        abort=abort,
+        quiet=as_json,
+        push=push,
+    )
 
 
 @app.command("accept", short_help="Is every work package done?")
@@ -523,6 +545,7 @@ def dashboard(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the page in the browser after start.")
     ] = False,
+    kill: Annotated[bool, typer.Option("--kill", help="Stop it (as `stop`; 3.x's flag).")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Serve this repository's board and planning artifacts on 127.0.0.1: one per repository.
@@ -534,7 +557,7 @@ def dashboard(
     """
     from .commands.dashboard import dashboard as command
 
-    _run(as_json, command, action, port=port, open_browser=open_browser)
+    _run(as_json, command, "stop" if kill else action, port=port, open_browser=open_browser)
 
 
 @app.command("occurrence-map", short_help="Validate, check or start an occurrence map.")
@@ -576,6 +599,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     flag) gives the JSON error object on stdout, so agents always get one JSON document.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ROOTS:  # a spec-kitty 3.x command line
+        from ._compat3 import dispatch
+
+        sys.exit(dispatch(args))
     if "--json" not in args:
         app(args=args, prog_name="spec-kitty")
         return

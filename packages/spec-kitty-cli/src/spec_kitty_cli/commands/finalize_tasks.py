@@ -24,6 +24,24 @@ if TYPE_CHECKING:
     from spec_kitty_cli._tasks_md import WorkPackageSpec
 
 
+def validate_tasks(cwd: Path, mission: str | None) -> Report:
+    """Parse tasks.md and report its work packages; write nothing (3.x's --validate-only)."""
+    from spec_kitty_cli._tasks_md import parse_tasks_md
+
+    ctx = resolve(cwd, "finalize-tasks", mission)
+    path, text = _tasks_text(ctx)
+    wps = parse_tasks_md(text, source=str(path.relative_to(ctx.workspace.primary_root)))
+    document = {
+        "mission": ctx.mission_dir_name,
+        "valid": True,
+        "work_packages": [
+            {"wp_id": wp.wp_id, "title": wp.title, "dependencies": list(wp.dependencies)}
+            for wp in wps
+        ],
+    }
+    return Report(document, [f"{path}: {len(wps)} work packages, valid"])
+
+
 def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     """Write the WP files and lanes.json, commit them, then seed each new WP as planned.
 
@@ -33,26 +51,10 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     """
     from spec_kitty_cli._occurrence import require_admissible_map
     from spec_kitty_cli._tasks_md import compute_lanes, parse_tasks_md, planning_wps
-    from spec_kitty_cli._templates import is_unwritten
 
     ctx = resolve(cwd, "finalize-tasks", mission)
     require_admissible_map(ctx, "finalize-tasks")
-    tasks_md = ctx.primary_mission_dir / "tasks.md"
-    try:
-        text = tasks_md.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CliError(
-            f"{tasks_md} does not exist",
-            code="TASKS_NOT_FOUND",
-            next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill it in",
-        ) from None
-    if is_unwritten(text):
-        raise CliError(
-            f"{tasks_md} is still the template (its first line is the template marker)",
-            code="TASKS_NOT_WRITTEN",
-            next_step="write the work packages into tasks.md and delete its first line, then "
-            f"`spec-kitty finalize-tasks --mission {ctx.identity.mid8}`",
-        )
+    tasks_md, text = _tasks_text(ctx)
     wps = parse_tasks_md(text, source=str(tasks_md.relative_to(ctx.workspace.primary_root)))
     base_commit = branch_tip(Git(ctx.workspace.primary_root), ctx.branch_ref.target_branch)
     now = isoformat(datetime.now(UTC))
@@ -103,6 +105,30 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
         lines.append(f"Seeded {', '.join(seeded)} as planned.")
     lines.append(f"Next: spec-kitty next --mission {ctx.identity.mid8}")
     return Report(document, lines)
+
+
+def _tasks_text(ctx: MissionExecutionContext) -> tuple[Path, str]:
+    """tasks.md and its text: ``TASKS_NOT_FOUND`` when missing, ``TASKS_NOT_WRITTEN`` when it
+    is still the template."""
+    from spec_kitty_cli._templates import is_unwritten
+
+    tasks_md = ctx.primary_mission_dir / "tasks.md"
+    try:
+        text = tasks_md.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(
+            f"{tasks_md} does not exist",
+            code="TASKS_NOT_FOUND",
+            next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill it in",
+        ) from None
+    if is_unwritten(text):
+        raise CliError(
+            f"{tasks_md} is still the template (its first line is the template marker)",
+            code="TASKS_NOT_WRITTEN",
+            next_step="write the work packages into tasks.md and delete its first line, then "
+            f"`spec-kitty finalize-tasks --mission {ctx.identity.mid8}`",
+        )
+    return tasks_md, text
 
 
 def _write_wp_file(

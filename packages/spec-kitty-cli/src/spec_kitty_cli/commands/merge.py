@@ -15,11 +15,19 @@ from spec_kitty_cli._runtime import resolve
 
 
 def merge(
-    cwd: Path, mission: str | None, *, dry_run: bool, resume: bool, abort: bool, quiet: bool
+    cwd: Path,
+    mission: str | None,
+    *,
+    dry_run: bool,
+    resume: bool,
+    abort: bool,
+    quiet: bool,
+    push: bool = False,
 ) -> Report:
     """Plan, dry-run, run, resume or abort the merge of a mission.
 
-    Progress lines ``[n/N] ...`` go to stderr unless ``quiet``.
+    Progress lines ``[n/N] ...`` go to stderr unless ``quiet``. With ``push``, a finished
+    merge pushes the target to its remote (its upstream's, else ``origin``).
     """
     if resume and abort:
         raise CliError(
@@ -64,7 +72,25 @@ def merge(
         if state is None:
             state = merging.start(ctx)
         merged = merging.run_steps(ctx, state, progress)
-        return Report(merged, [f"Merged {ctx.mission_dir_name} into {state.target_branch}."])
+    lines = [f"Merged {ctx.mission_dir_name} into {state.target_branch}."]
+    if push:
+        remote = _push(ctx, state.target_branch)
+        merged = {**merged, "pushed_to": remote}
+        lines.append(f"  pushed {state.target_branch} to {remote}")
+    return Report(merged, lines)
+
+
+def _push(ctx: MissionExecutionContext, branch: str) -> str:
+    """Push ``branch`` to its upstream remote (else ``origin``); the remote's name."""
+    from mission_context import Git
+
+    git = Git(ctx.workspace.primary_root)
+    remote = git.out("config", "--default", "origin", f"branch.{branch}.remote").strip()
+    git.run(
+        "push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}",
+        next_step=f"the merge is done and kept; push it yourself: `git push {remote} {branch}`",
+    )  # fmt: skip
+    return remote
 
 
 def _plan_report(

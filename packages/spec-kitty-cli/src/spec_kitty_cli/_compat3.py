@@ -1,0 +1,658 @@
+"""spec-kitty 3.x command lines, as thin aliases over our commands.
+
+A 3.x project's agent files, hooks and merge drivers call command paths we do not have
+(``agent tasks move-task``, ``agent mission create``, ``session-start``, ...). Each is one
+row of :data:`ALIASES`: the 3.x path, the flags 3.x takes (those we have no use for are
+accepted and ignored, so the lines run), and the one of our commands it runs. Nothing
+here decides anything about missions: every row ends in a ``commands/`` function.
+:func:`dispatch` parses a line against the table; docs/compat.md lists every row.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spec_kitty_cli._output import Report, run
+
+
+class Args:
+    """A parsed 3.x command line: positionals, option values, flags."""
+
+    def __init__(self, positional: list[str], values: dict[str, list[str]], flags: set[str]):
+        self.positional = positional
+        self.values = values
+        self.flags = flags
+
+    def text(self, option: str, default: str | None = None) -> str | None:
+        """The last value of ``option`` (3.x and typer: the last one wins)."""
+        given = self.values.get(option)
+        return given[-1] if given else default
+
+    def all(self, option: str) -> list[str]:
+        return self.values.get(option, [])
+
+    def flag(self, name: str) -> bool:
+        return name in self.flags
+
+    def arg(self, index: int) -> str | None:
+        return self.positional[index] if index < len(self.positional) else None
+
+    @property
+    def mission(self) -> str | None:
+        return self.text("--mission")
+
+
+Runner = Callable[[Path, Args], Report]
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """One 3.x command path and what it runs."""
+
+    path: str
+    #: Our command line it stands for (docs/compat.md prints it).
+    maps_to: str
+    run: Runner
+    #: Positional arguments: their names (``*`` at the end: any number more).
+    positional: tuple[str, ...] = ()
+    #: Options that take a value, and flags, that we use.
+    options: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    #: 3.x options and flags accepted and not used (a dispatch model, a shell pid, ...).
+    ignored: tuple[str, ...] = ()
+    ignored_flags: tuple[str, ...] = ()
+    #: How it differs from 3.x, when it does.
+    difference: str = ""
+
+
+_RENAMED = {"--feature": "--mission", "-m": "--mission"}
+
+
+def _parse(alias: Alias, words: Sequence[str]) -> Args:
+    from spec_kitty_cli._errors import CliError
+
+    options = {"--mission", *alias.options, *alias.ignored}
+    flags = {"--json", *alias.flags, *alias.ignored_flags}
+    positional: list[str] = []
+    values: dict[str, list[str]] = {}
+    given: set[str] = set()
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        name, equals, value = word.partition("=")
+        name = _RENAMED.get(name, name)
+        if word == "--":
+            positional += rest
+            break
+        if name in options:
+            if not equals:
+                if not rest or (rest[0].startswith("-") and rest[0] != "-"):
+                    raise CliError(
+                        f"{name} needs a value",
+                        code="USAGE_ERROR",
+                        next_step=f"see `spec-kitty {alias.path} --help`",
+                    )
+                value = rest.pop(0)
+            values.setdefault(name, []).append(value)
+        elif name in flags or (name.startswith("--no-") and f"--{name[5:]}" in flags):
+            given.add(name)
+        elif word.startswith("-") and word != "-":
+            raise CliError(
+                f"spec-kitty {alias.path} has no option {name!r}",
+                code="USAGE_ERROR",
+                next_step=f"see `spec-kitty {alias.path} --help`",
+            )
+        else:
+            positional.append(word)
+    names = alias.positional
+    if len(positional) > len(names) and not (names and names[-1] == "*"):
+        raise CliError(
+            f"spec-kitty {alias.path} takes {len(names)} argument(s), got {positional}",
+            code="USAGE_ERROR",
+            next_step=f"see `spec-kitty {alias.path} --help`",
+        )
+    return Args(positional, values, given)
+
+
+def _usage(alias: Alias) -> str:
+    words = [f"spec-kitty {alias.path}", *(f"[{name.upper()}]" for name in alias.positional)]
+    words += [f"[{option} X]" for option in ("--mission", *alias.options)]
+    words += [f"[{flag}]" for flag in (*alias.flags, "--json")]
+    lines = [
+        "Usage: " + " ".join(words),
+        "",
+        f"spec-kitty 3.x command line, run as: spec-kitty {alias.maps_to}",
+    ]
+    if alias.difference:
+        lines.append(f"Difference: {alias.difference}")
+    if alias.ignored or alias.ignored_flags:
+        lines.append("Accepted and ignored: " + ", ".join((*alias.ignored, *alias.ignored_flags)))
+    return "\n".join(lines) + "\n"
+
+
+def find(args: Sequence[str]) -> tuple[Alias, list[str]] | None:
+    """The alias whose path begins ``args`` (longest first), and the words after it."""
+    for alias in sorted(ALIASES, key=lambda a: -len(a.path.split())):
+        path = alias.path.split()
+        if list(args[: len(path)]) == path:
+            return alias, list(args[len(path) :])
+    return None
+
+
+#: The first words of every alias: a command line starting with one is a 3.x line (checked
+#: against the table by a test; a constant, so the entry point needs no table to route).
+ROOTS = frozenset({"agent", "mission", "spec-commit", "session-start", "session-stop", "upgrade"})
+
+
+def dispatch(args: Sequence[str]) -> int:
+    """Run the 3.x command line ``args``; the exit code."""
+    found = find(args)
+    as_json = "--json" in args
+    if found is None:
+        return _group_help(args, as_json)
+    alias, words = found
+    if "--help" in words or "-h" in words:
+        sys.stdout.write(_usage(alias))
+        return 0
+
+    def command(cwd: Path) -> Report:
+        return alias.run(cwd, _parse(alias, words))
+
+    return run(as_json, command, Path.cwd())
+
+
+def _group_help(args: Sequence[str], as_json: bool) -> int:
+    """``spec-kitty agent`` (or an unknown subcommand of it): the commands of that group."""
+    prefix = [word for word in args if not word.startswith("-")]
+    rows = [alias for alias in ALIASES if alias.path.split()[: len(prefix[:1])] == prefix[:1]]
+    known = " ".join(prefix)
+    exact = [a for a in rows if a.path.startswith(known)]
+    if "--help" in args or "-h" in args or not prefix[1:] or exact:
+        listing = "\n".join(f"  spec-kitty {a.path:<40} -> spec-kitty {a.maps_to}" for a in exact)
+        sys.stdout.write(f"spec-kitty 3.x command paths under {known!r}:\n{listing}\n")
+        return 0
+    from spec_kitty_cli._errors import CliError
+    from spec_kitty_cli._output import report_error
+
+    return report_error(
+        CliError(
+            f"no 3.x command `spec-kitty {known}`",
+            code="USAGE_ERROR",
+            next_step=f"see `spec-kitty {prefix[0]} --help` for the paths it accepts",
+        ),
+        as_json=as_json,
+    )
+
+
+# -- the rows -------------------------------------------------------------------------------
+
+
+def _implement(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.implement import implement
+
+    wp = a.arg(0) or _next_wp(cwd, a, ("implement", "address_feedback"))
+    return implement(cwd, wp, a.mission, a.text("--agent"))
+
+
+def _review(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.review import review
+
+    wp = a.arg(0) or _next_wp(cwd, a, ("review",))
+    return review(
+        cwd,
+        wp,
+        a.mission,
+        approve=False,
+        reject=False,
+        reviewer=a.text("--agent") or "user",
+        reference=None,
+        feedback_file=None,
+    )
+
+
+def _next_wp(cwd: Path, a: Args, actions: tuple[str, ...]) -> str:
+    """The WP ``next`` gives for one of ``actions`` (3.x picks one when none is named)."""
+    from spec_kitty_cli._errors import CliError
+    from spec_kitty_cli.commands.next import next_action
+
+    document = next_action(cwd, a.mission, a.text("--agent")).document
+    if document.get("action") in actions and document.get("wp_id"):
+        return str(document["wp_id"])
+    raise CliError(
+        f"no work package to {actions[0]}: {document.get('reason', 'nothing to do')}",
+        code="WORK_PACKAGE_UNRESOLVED",
+        next_step=f"name one, or see `spec-kitty next --mission {document.get('mid8')}`",
+    )
+
+
+def _move(cwd: Path, a: Args) -> Report:
+    """3.x's review flow runs through ``review``: approving or rejecting work under review."""
+    from mission_status import Lane, parse_lane
+    from spec_kitty_cli._runtime import resolve
+    from spec_kitty_cli.commands.move_task import move_task
+    from spec_kitty_cli.commands.review import review
+
+    wp, to = (a.arg(0) or "").strip().upper(), parse_lane(a.text("--to") or "")
+    actor = a.text("--agent") or a.text("--actor") or a.text("--assignee") or "user"
+    lane = resolve(cwd, "move-task", a.mission, wp).status().lanes().get(wp)
+    reviewing = lane in (Lane.FOR_REVIEW, Lane.IN_REVIEW)
+    feedback = a.text("--review-feedback-file")
+    if reviewing and to is Lane.APPROVED:
+        reference = a.text("--approval-ref") or f"note:{a.text('--note') or 'approved'}"
+        return review(
+            cwd,
+            wp,
+            a.mission,
+            approve=True,
+            reject=False,
+            reviewer=a.text("--reviewer") or actor,
+            reference=reference,
+            feedback_file=None,
+        )
+    if reviewing and to is Lane.PLANNED and feedback:
+        return review(
+            cwd,
+            wp,
+            a.mission,
+            approve=False,
+            reject=True,
+            reviewer=a.text("--reviewer") or actor,
+            reference=a.text("--approval-ref"),
+            feedback_file=Path(feedback),
+        )
+    reviewer, approval = a.text("--reviewer"), a.text("--approval-ref")
+    if approval and not reviewer:
+        reviewer = actor
+    return move_task(
+        cwd,
+        wp,
+        to=to.value,
+        mission=a.mission,
+        actor=actor,
+        note=a.text("--note") or a.text("--done-override-reason"),
+        reviewer=reviewer if approval else None,
+        approval_ref=approval,
+        review_ref=feedback and f"feedback:{Path(feedback).name}",
+        force=False,
+        reason=None,
+    )
+
+
+def _status(cwd: Path, a: Args) -> Report:
+    """Our board, with 3.x's ``work_packages`` rows (``id``, ``lane``, ``title``) as well."""
+    from spec_kitty_cli.commands.status import status
+
+    made = status(cwd, a.mission)
+    if a.mission is None:
+        return made
+    document = dict(made.document)
+    board = document.pop("work_packages")
+    document["work_packages"] = [{"id": wp_id, **row} for wp_id, row in board.items()]
+    document["by_id"] = board
+    return Report(document, made.lines, made.show, made.exit_code)
+
+
+def _history(cwd: Path, a: Args) -> Report:
+    from mission_context import StatusWrite
+    from spec_kitty_cli._runtime import finish_write, resolve
+
+    wp = (a.arg(0) or "").strip().upper()
+    ctx = resolve(cwd, "move-task", a.mission, wp)
+    note = a.text("--note") or ""
+    write = StatusWrite(ctx)
+    with write as batch:
+        batch.annotate(wp, actor=a.text("--agent") or "user", note=note)
+    document = {"wp_id": wp, "note": note, **finish_write(ctx, write)}
+    return Report(document, [f"{wp}: noted in its history"])
+
+
+def _mark_status(cwd: Path, a: Args) -> Report:
+    """Tick (or clear) subtasks ``- [ ] T001`` in tasks.md and the WP files, and commit."""
+    import re
+
+    from spec_kitty_cli._errors import CliError
+    from spec_kitty_cli._planning import commit_planning
+    from spec_kitty_cli._runtime import resolve
+
+    ids = [word.upper() for word in a.positional]
+    done = (a.text("--status") or "done").lower() == "done"
+    if not ids:
+        raise CliError(
+            "name the subtasks, e.g. T001 T002",
+            code="USAGE_ERROR",
+            next_step="spec-kitty agent tasks mark-status T001 --status done --mission <mission>",
+        )
+    ctx = resolve(cwd, "tasks", a.mission)
+    folder = ctx.primary_mission_dir
+    pattern = re.compile(rf"^(\s*[-*+]\s+\[)[ xX](\]\s+(?:{'|'.join(ids)})\b)", re.MULTILINE)
+    changed = []
+    for path in [folder / "tasks.md", *sorted((folder / "tasks").glob("WP*.md"))]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        new = pattern.sub(lambda m: f"{m[1]}{'x' if done else ' '}{m[2]}", text)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed.append(str(path.relative_to(ctx.workspace.primary_root)))
+    commit = commit_planning(ctx, f"mark-status: {' '.join(ids)} {'done' if done else 'open'}")
+    document = {
+        "subtasks": ids,
+        "status": "done" if done else "pending",
+        "updated": changed,
+        "commit": commit,
+    }
+    return Report(document, [f"{' '.join(ids)}: {document['status']} in {len(changed)} file(s)"])
+
+
+def _create(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.specify import specify
+
+    name = " ".join(a.positional) or a.text("--name") or ""
+    return specify(
+        cwd,
+        name,
+        topology=a.text("--topology") or "lanes",
+        target_branch=a.text("--target-branch"),
+        mission_type=a.text("--mission-type") or "software-dev",
+    )
+
+
+def _finalize(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.finalize_tasks import finalize_tasks, validate_tasks
+
+    return (validate_tasks if a.flag("--validate-only") else finalize_tasks)(cwd, a.mission)
+
+
+def _prerequisites(cwd: Path, a: Args) -> Report:
+    """Where a mission's files are, as 3.x reports them (upper-case keys included)."""
+    from spec_kitty_cli._runtime import resolve
+
+    ctx = resolve(cwd, "context", a.mission)
+    folder = ctx.primary_mission_dir
+    docs = [
+        name
+        for name in (
+            "spec.md",
+            "plan.md",
+            "tasks.md",
+            "research.md",
+            "data-model.md",
+            "quickstart.md",
+        )
+        if (folder / name).is_file()
+    ]
+    if a.flag("--include-tasks") and (folder / "tasks").is_dir():
+        docs.append("tasks/")
+    document = {
+        "FEATURE_DIR": str(folder),
+        "AVAILABLE_DOCS": docs,
+        "feature_dir": str(folder),
+        "mission_slug": ctx.identity.mission_slug,
+        "target_branch": ctx.branch_ref.target_branch,
+        "available_docs": docs,
+        "valid": (folder / "spec.md").is_file(),
+    }
+    return Report(document, [f"{folder}: {', '.join(docs) or 'no documents'}"])
+
+
+def _branch_context(cwd: Path, a: Args) -> Report:
+    from mission_context import Git
+    from spec_kitty_cli._runtime import repository_root
+
+    root = repository_root(cwd)
+    current = Git(root).out("branch", "--show-current").strip() or None
+    target = a.text("--target-branch") or current
+    document = {
+        "current_branch": current,
+        "target_branch": target,
+        "planning_base_branch": target,
+        "matches_target": current == target,
+        "repository": str(root),
+    }
+    return Report(document, [f"on {current}; missions land on {target}"])
+
+
+def _spec_commit(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli._planning import commit_planning
+    from spec_kitty_cli._runtime import resolve
+
+    ctx = resolve(cwd, "plan", a.mission)
+    sha = commit_planning(ctx, a.text("--message") or f"planning: {ctx.mission_dir_name}")
+    return Report(
+        {"mission": ctx.mission_dir_name, "commit": sha},
+        [f"committed to {ctx.branch_ref.target_branch}" if sha else "nothing new to commit"],
+    )
+
+
+def _session(cwd: Path, a: Args) -> Report:
+    """A harness hook: never fails the session; reads (and ignores) the hook's stdin."""
+    if not sys.stdin.isatty():
+        sys.stdin.read()
+    return Report({"ok": True}, [])
+
+
+def _agent_check(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.__about__ import __version__
+
+    document = {
+        "up_to_date": True,
+        "version": __version__,
+        "needs_upgrade": False,
+        "migrations": [],
+    }
+    return Report(document, [f"spec-kitty {__version__}: nothing to upgrade"])
+
+
+def _missions(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.status import status
+
+    return status(cwd, None)
+
+
+def _context(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.context import context
+
+    return context(cwd, a.mission, a.text("--action") or "context", a.text("--wp"))
+
+
+def _validate(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.doctor import doctor
+
+    return doctor(cwd, a.mission, quiet=a.flag("--json"))
+
+
+def _plan(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.plan import plan
+
+    return plan(cwd, a.mission)
+
+
+def _record(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.record_analysis import record_analysis
+
+    return record_analysis(cwd, a.mission, a.text("--input-file") or "-")
+
+
+def _accept(cwd: Path, a: Args) -> Report:
+    from spec_kitty_cli.commands.accept import accept
+
+    return accept(cwd, a.mission, a.text("--actor") or a.text("--agent") or "user")
+
+
+_DISPATCH = ("--model", "--profile", "--invocation-id", "--shell-pid")
+_MOVE_OPTIONS = ("--to", "--agent", "--actor", "--note", "--review-feedback-file")
+_REVIEW_OPTIONS = ("--approval-ref", "--reviewer")
+
+#: Every 3.x command path we run, and what it runs.
+ALIASES: tuple[Alias, ...] = (
+    Alias(
+        "agent action implement",
+        "implement WP --mission M --agent A",
+        _implement,
+        positional=("wp",),
+        options=("--agent",),
+        ignored=(*_DISPATCH, "--base", "--assignee"),
+        ignored_flags=("--auto-commit",),
+        difference="without WP: the WP `next` gives",
+    ),
+    Alias(
+        "agent action review",
+        "review WP --mission M --reviewer A (the review brief)",
+        _review,
+        positional=("wp",),
+        options=("--agent",),
+        ignored=(*_DISPATCH, "--mode"),
+        ignored_flags=("--auto-commit",),
+        difference="prints the brief and leaves the WP where it is; the verdict is "
+        "`agent tasks move-task --to approved or planned`",
+    ),
+    Alias(
+        "agent tasks move-task",
+        "move-task WP --to L; from review: review --approve / --reject",
+        _move,
+        positional=("wp",),
+        options=(*_MOVE_OPTIONS, *_REVIEW_OPTIONS, "--assignee", "--done-override-reason"),
+        ignored=(
+            *_DISPATCH,
+            "--intended-reviewer",
+            "--reviewer-failure-reason",
+            "--tracker-ref",
+            "--owned-checkout",
+        ),
+        ignored_flags=(
+            "--force",
+            "--self-review-fallback",
+            "--skip-review-artifact-check",
+            "--auto-commit",
+            "--skip-pre-review-gate",
+        ),
+        difference="--to approved from for_review/in_review is `review --approve` (reference: "
+        "--approval-ref, else `note:<note>`); --to planned with --review-feedback-file is "
+        "`review --reject`; 3.x's --force (unchecked subtasks) is ignored",
+    ),
+    Alias(
+        "agent status emit",
+        "move-task WP --to L --actor A",
+        _move,
+        positional=("wp",),
+        options=(*_MOVE_OPTIONS, *_REVIEW_OPTIONS),
+        ignored=_DISPATCH,
+        ignored_flags=("--force",),
+    ),
+    Alias(
+        "agent tasks status",
+        "status --mission M",
+        _status,
+        difference="`work_packages` is 3.x's list of rows with `id`; `by_id` is our map",
+    ),
+    Alias("agent tasks list", "status --mission M", _status),
+    Alias(
+        "agent tasks add-history",
+        "an annotation of the WP with the note",
+        _history,
+        positional=("wp",),
+        options=("--note", "--agent"),
+        ignored=("--shell-pid",),
+    ),
+    Alias(
+        "agent tasks mark-status",
+        "ticks `- [ ] Txxx` in tasks.md and the WP files, commits them",
+        _mark_status,
+        positional=("ids", "*"),
+        options=("--status",),
+        ignored_flags=("--auto-commit",),
+    ),
+    Alias(
+        "agent mission create",
+        'specify "NAME"',
+        _create,
+        positional=("name", "*"),
+        options=("--mission-type", "--topology", "--target-branch", "--name"),
+        ignored=("--friendly-name", "--purpose-tldr", "--purpose-context"),
+        ignored_flags=("--no-commit",),
+    ),
+    Alias("agent mission setup-plan", "plan --mission M", _plan),
+    Alias(
+        "agent mission finalize-tasks",
+        "finalize-tasks --mission M",
+        _finalize,
+        flags=("--validate-only",),
+        ignored_flags=("--auto-commit",),
+        difference="--validate-only parses tasks.md and writes nothing",
+    ),
+    Alias(
+        "agent mission record-analysis",
+        "record-analysis --mission M --input-file F",
+        _record,
+        options=("--input-file",),
+    ),
+    Alias(
+        "agent mission accept",
+        "accept --mission M --actor A",
+        _accept,
+        options=("--actor", "--agent"),
+        ignored=("--mode",),
+    ),
+    Alias(
+        "agent mission check-prerequisites",
+        "the mission's directory and documents",
+        _prerequisites,
+        flags=("--include-tasks",),
+        ignored=("--action",),
+        ignored_flags=("--paths-only",),
+    ),
+    Alias(
+        "agent mission branch-context",
+        "the branch checked out and the target",
+        _branch_context,
+        options=("--target-branch",),
+    ),
+    Alias(
+        "agent context resolve",
+        "context --mission M --action A --wp WP",
+        _context,
+        options=("--action", "--wp"),
+        ignored=("--agent",),
+    ),
+    Alias("agent status validate", "doctor --mission M", _validate),
+    Alias("mission list", "status (every mission)", _missions),
+    Alias(
+        "spec-commit",
+        "commits the mission's planning files to its target",
+        _spec_commit,
+        options=("--message",),
+    ),
+    Alias(
+        "session-start",
+        "nothing: a hook that exits 0",
+        _session,
+        positional=("*",),
+        ignored=("--agent",),
+        ignored_flags=("--quiet",),
+    ),
+    Alias(
+        "session-stop",
+        "nothing: a hook that exits 0",
+        _session,
+        positional=("*",),
+        ignored=("--agent",),
+        ignored_flags=("--quiet",),
+    ),
+    Alias(
+        "upgrade",
+        "nothing to upgrade: reports the version",
+        _agent_check,
+        flags=("--agent-check",),
+        ignored_flags=("--dry-run", "--yes"),
+    ),
+)
+
+
+def aliases_table() -> list[dict[str, Any]]:
+    """Every alias as a row (docs/compat.md and its test)."""
+    return [{"path": a.path, "maps_to": a.maps_to, "difference": a.difference} for a in ALIASES]

@@ -1,0 +1,177 @@
+"""spec-kitty 3.x command lines run on ours: the alias table, and a mission carried by them.
+
+The lines are the ones 3.2.7's agent files and hooks use (`agent action implement`, `agent
+tasks move-task ... --to approved --note`, `--to planned --review-feedback-file`, `session-start`,
+...), with the flags 3.x passes that we have no use for (`--shell-pid`, `--model`).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kitty_testing import TASKS_MD, cli, commit_work, git, ok_json
+
+from spec_kitty_cli._compat3 import ALIASES, ROOTS
+
+
+def run3(cwd: Path, line: str, stdin: str | None = None) -> dict[str, Any]:
+    """Run a 3.x line (``--json`` appended); it must succeed with one JSON document."""
+    done = cli(cwd, *shlex.split(line), "--json", stdin=stdin)
+    assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+    assert "Traceback" not in done.stderr
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
+
+
+def test_the_entry_points_route_exactly_the_table_roots() -> None:
+    assert {alias.path.split()[0] for alias in ALIASES} == ROOTS
+    paths = [alias.path for alias in ALIASES]
+    assert len(paths) == len(set(paths))
+
+
+@pytest.mark.parametrize("alias", ALIASES, ids=[a.path for a in ALIASES])
+def test_every_alias_has_help(repo: Path, alias: Any) -> None:
+    done = cli(repo, *alias.path.split(), "--help")
+    assert done.returncode == 0, done.stderr
+    assert f"run as: spec-kitty {alias.maps_to}" in done.stdout
+
+
+def test_docs_compat_lists_every_alias() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "compat.md").read_text()
+    missing = [a.path for a in ALIASES if f"`{a.path}`" not in docs]
+    assert missing == []
+
+
+def test_a_mission_carried_by_3x_command_lines(repo: Path, tmp_path: Path) -> None:
+    ok_json(repo, "init")
+    made = run3(repo, 'agent mission create "Checkout flow" --mission-type software-dev')
+    slug, folder = made["mission_slug"], Path(made["feature_dir"])
+    planned = run3(repo, f"agent mission setup-plan --mission {slug}")
+    assert Path(planned["path"]).name == "plan.md"
+    (folder / "tasks.md").write_text(TASKS_MD)
+    checked = run3(repo, f"agent mission finalize-tasks --validate-only --mission {slug}")
+    assert [wp["wp_id"] for wp in checked["work_packages"]] == ["WP01", "WP02", "WP03"]
+    assert not (folder / "tasks").exists()  # validate-only writes nothing
+    run3(repo, f"agent mission finalize-tasks --feature {slug}")  # --feature: 3.x's old name
+    report = tmp_path / "report.md"
+    report.write_text("All requirements covered.\n")
+    run3(repo, f"agent mission record-analysis --mission {slug} --input-file {report}")
+    prerequisites = run3(repo, f"agent mission check-prerequisites --mission {slug} "
+                         "--include-tasks --paths-only")  # fmt: skip
+    assert prerequisites["FEATURE_DIR"] == str(folder)
+    assert {"spec.md", "plan.md", "tasks.md", "tasks/"} <= set(prerequisites["AVAILABLE_DOCS"])
+    branch = run3(repo, "agent mission branch-context --target-branch main")
+    assert (branch["current_branch"], branch["matches_target"]) == ("main", True)
+
+    # implement without a WP: the one next gives
+    started = run3(repo, f"agent action implement --mission {slug} --agent claude "
+                   "--model opus --shell-pid 4242")  # fmt: skip
+    assert started["wp_id"] == "WP01"
+    workspace = Path(started["workspace_path"])
+    commit_work(workspace, "src/core.py", "core\n")
+    ticked = run3(repo, f"agent tasks mark-status T001 --status done --mission {slug}")
+    assert ticked["updated"] and "- [x] T001" in (folder / "tasks.md").read_text()
+    run3(repo, f'agent tasks add-history WP01 --note "model done" --mission {slug} --agent claude')
+    moved = run3(workspace, f"agent tasks move-task WP01 --to for_review --mission {slug} "
+                 "--agent claude --shell-pid 4242 --skip-pre-review-gate")  # fmt: skip
+    assert moved["to_lane"] == "for_review"
+    brief = run3(repo, f"agent action review WP01 --mission {slug} --agent codex")
+    assert brief["diff_command"].startswith("git -C")
+    # 3.x's rejection: back to planned with a feedback file -> our review --reject
+    feedback = tmp_path / "feedback.md"
+    feedback.write_text("Handle an empty cart.\n")
+    rejected = run3(repo, f"agent tasks move-task WP01 --to planned --mission {slug} "
+                    f"--review-feedback-file {feedback} --agent codex")  # fmt: skip
+    assert (rejected["verdict"], rejected["to_lane"]) == ("changes_requested", "planned")
+    board = run3(repo, f"agent tasks status --mission {slug}")
+    rows = {row["id"]: row for row in board["work_packages"]}
+    assert rows["WP01"]["feedback"] == "Handle an empty cart."
+    again = run3(repo, f"agent action implement WP01 --mission {slug} --agent claude")
+    assert again["feedback"] == "Handle an empty cart."
+    commit_work(workspace, "src/core.py", "core, empty carts too\n")
+    run3(repo, f"agent tasks move-task WP01 --to for_review --mission {slug} --agent claude")
+    # 3.x's approval: --to approved --note -> our review --approve
+    approved = run3(repo, f'agent tasks move-task WP01 --to approved --note "Review passed" '
+                    f"--mission {slug} --agent codex")  # fmt: skip
+    assert (approved["verdict"], approved["reference"]) == ("approved", "note:Review passed")
+    for wp, name in (("WP02", "src/board.py"), ("WP03", "docs/guide.md")):
+        started = run3(repo, f"agent action implement {wp} --mission {slug} --agent claude")
+        commit_work(Path(started["workspace_path"]), name, f"{wp}\n")
+        run3(repo, f"agent status emit {wp} --to for_review --actor claude --mission {slug}")
+        run3(repo, f"agent tasks move-task {wp} --to approved --approval-ref PR#7 "
+             f"--reviewer bea --mission {slug}")  # fmt: skip
+    resolved = run3(repo, f"agent context resolve --action merge --mission {slug}")
+    assert (resolved["mission"], resolved["action"]) == (slug, "merge")
+    assert run3(repo, f"agent status validate --mission {slug}")
+    ok_json(repo, "merge", "--mission", slug)
+    accepted = run3(repo, f"agent mission accept --mission {slug} --actor bea")
+    assert (accepted["ready"], accepted["accepted_by"]) == (True, "bea")
+    listed = run3(repo, "mission list")
+    assert [row["mission"] for row in listed["missions"]] == [slug]
+    done = run3(repo, f"next --agent claude --mission {slug} --result success")
+    assert done["action"] == "done"
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_spec_commit_commits_the_planning_files(repo: Path) -> None:
+    ok_json(repo, "init")
+    made = ok_json(repo, "specify", "Notes")
+    spec = Path(made["feature_dir"]) / "spec.md"
+    spec.write_text("# Notes\n\n- FR-001: keep notes\n")
+    committed = run3(repo, f'spec-commit --mission {made["mid8"]} --message "spec: notes"')
+    assert committed["commit"]
+    assert git(repo, "log", "-1", "--format=%s") == "spec: notes"
+    assert run3(repo, f"spec-commit --mission {made['mid8']}")["commit"] is None
+
+
+def test_the_hooks_exit_zero_with_a_hook_payload_on_stdin(repo: Path) -> None:
+    payload = json.dumps({"session_id": "s1", "hook_event_name": "SessionStart"})
+    for hook in ("session-start", "session-stop"):
+        done = cli(repo, hook, "--agent", "claude", stdin=payload)
+        assert (done.returncode, done.stderr) == (0, "")
+    outside = cli(Path("/"), "session-start", stdin="{}")
+    assert outside.returncode == 0  # a hook never breaks a session, even outside a repository
+
+
+def test_upgrade_agent_check_reports_nothing_to_do(repo: Path) -> None:
+    document = run3(repo, "upgrade --agent-check")
+    assert (document["up_to_date"], document["needs_upgrade"]) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("agent tasks move-task WP01 --to planned --frobnicate", "USAGE_ERROR"),
+        ("agent mission setup-plan --mission", "USAGE_ERROR"),
+        ("agent nonsense here", "USAGE_ERROR"),
+        ("agent tasks status --mission ../etc", "INVALID_MISSION_HANDLE"),
+    ],
+)
+def test_bad_3x_lines_get_a_code_and_no_traceback(repo: Path, line: str, code: str) -> None:
+    ok_json(repo, "init")
+    done = cli(repo, *shlex.split(line), "--json")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert json.loads(done.stdout)["error"]["code"] == code
+    assert "Traceback" not in done.stderr
+
+
+def test_merge_push_pushes_the_target(repo: Path, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    ok_json(repo, "init")
+    made = ok_json(repo, "specify", "Pushed", "--topology", "single_branch")
+    mid8 = str(made["mid8"])
+    (Path(made["feature_dir"]) / "tasks.md").write_text(TASKS_MD.split("## Work Package WP02")[0])
+    ok_json(repo, "finalize-tasks", "--mission", mid8)
+    ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")
+    commit_work(repo, "src/core.py", "core\n")
+    ok_json(repo, "move-task", "WP01", "--to", "for_review", "--mission", mid8, "--actor", "a")
+    ok_json(repo, "review", "WP01", "--mission", mid8, "--approve", "--reference", "PR#1")
+    merged = ok_json(repo, "merge", "--mission", mid8, "--push")
+    assert merged["pushed_to"] == "origin"
+    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "main")
