@@ -13,6 +13,7 @@ import re
 
 from workspace import ROOT
 
+from spec_kitty_cli._compat3 import ROOTS
 from spec_kitty_cli.app import app
 
 SOURCES = sorted(ROOT.glob("packages/*/src/*/**/*.py"))
@@ -23,7 +24,7 @@ MISSION_COMMANDS = (
 )  # fmt: skip
 #: A command line: in backticks, or what a ``Next:`` line says.
 _COMMAND = re.compile(r"(?:`|^Next: )spec-kitty ([a-z][a-z-]*)")
-_LINE = re.compile(rf"spec-kitty ({'|'.join(map(re.escape, MISSION_COMMANDS))})\b[^`]*")
+_LINE = re.compile(rf"spec-kitty ({'|'.join(map(re.escape, MISSION_COMMANDS))})\b(?!-)[^`]*")
 
 
 def _text(node: ast.expr) -> str | None:
@@ -57,7 +58,7 @@ def hints(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def offenders(tree: ast.AST) -> list[str]:
-    commands = {command.name for command in app.registered_commands}
+    commands = {command.name for command in app.registered_commands} | ROOTS
     bad = []
     for line, text in hints(tree):
         bad += [f"{line}: {m.group(0)!r} lacks --mission" for m in _LINE.finditer(text)

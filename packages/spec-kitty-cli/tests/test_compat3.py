@@ -175,3 +175,100 @@ def test_merge_push_pushes_the_target(repo: Path, tmp_path: Path) -> None:
     merged = ok_json(repo, "merge", "--mission", mid8, "--push")
     assert merged["pushed_to"] == "origin"
     assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "main")
+
+
+# -- the merge drivers a 3.x repository is configured with --------------------------------
+
+#: What 3.x writes: .gitattributes lines and, in the local config, `spec-kitty merge-driver-*`.
+ATTRIBUTES_3X = """\
+kitty-specs/**/status.events.jsonl merge=spec-kitty-event-log
+kitty-specs/**/meta.json merge=spec-kitty-meta
+kitty-specs/**/traces/*.md merge=spec-kitty-traces
+kitty-specs/**/acceptance-matrix.json merge=spec-kitty-acceptance-matrix
+kitty-specs/**/issue-matrix.json merge=spec-kitty-issue-matrix
+kitty-specs/**/tasks/*/review-cycle-*.md merge=spec-kitty-review-cycle
+"""
+DRIVERS_3X = ("event-log", "meta", "traces", "acceptance-matrix", "issue-matrix", "review-cycle")
+
+
+def event(n: int, wp: str, to: str) -> str:
+    record = {
+        "actor": "a", "at": f"2026-01-0{n}T00:00:00+00:00",
+        "event_id": f"01KTPK{n:02d}" + "0" * 18,
+        "evidence": None, "execution_mode": "worktree", "force": False, "from_lane": "planned",
+        "mission_slug": "m-01KTPKST", "reason": None, "review_ref": None, "to_lane": to,
+        "wp_id": wp,
+    }  # fmt: skip
+    return json.dumps(record, sort_keys=True) + "\n"
+
+
+def test_a_merge_through_the_3x_drivers_has_no_conflict(repo: Path) -> None:
+    import os
+    import sys
+
+    from kitty_testing import ENV, run_git
+
+    (repo / ".gitattributes").write_text(ATTRIBUTES_3X)
+    for name in DRIVERS_3X:
+        git(repo, "config", f"merge.spec-kitty-{name}.driver",
+            f"spec-kitty merge-driver-{name} %O %A %B")  # fmt: skip
+    mission = repo / "kitty-specs" / "m-01KTPKST"
+    (mission / "traces").mkdir(parents=True)
+    files = {
+        "status.events.jsonl": event(1, "WP01", "planned"),
+        "meta.json": json.dumps(
+            {"mission_id": "01KTPKST" + "0" * 18, "target_branch": "main", "friendly_name": "M"},
+            indent=2,
+        )
+        + "\n",
+        "traces/run.md": "# Trace\n\n- start\n",
+        "acceptance-matrix.json": json.dumps(
+            {"criteria": [{"criterion_id": "AC-1", "met": False}]}
+        ),
+    }
+    for name, text in files.items():
+        (mission / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "3.x mission")
+    git(repo, "checkout", "-q", "-b", "side")
+    with (mission / "status.events.jsonl").open("a") as log:
+        log.write(event(2, "WP02", "claimed"))
+    meta = json.loads((mission / "meta.json").read_text())
+    (mission / "meta.json").write_text(json.dumps({**meta, "friendly_name": "Renamed"}))
+    (mission / "traces" / "run.md").write_text("# Trace\n\n- start\n- side step\n")
+    rows = [{"criterion_id": "AC-1", "met": False}, {"criterion_id": "AC-2", "met": True}]
+    (mission / "acceptance-matrix.json").write_text(json.dumps({"criteria": rows}))
+    git(repo, "commit", "-q", "-am", "side")
+    git(repo, "checkout", "-q", "main")
+    with (mission / "status.events.jsonl").open("a") as log:
+        log.write(event(3, "WP03", "claimed"))
+    entry = {"accepted_at": "2026-02-01T00:00:00+00:00", "accepted_by": "bea"}
+    (mission / "meta.json").write_text(json.dumps({**meta, **entry, "acceptance_history": [entry]}))
+    (mission / "traces" / "run.md").write_text("# Trace\n\n- start\n- main step\n")
+    (mission / "acceptance-matrix.json").write_text(
+        json.dumps({"criteria": [{"criterion_id": "AC-1", "met": True}]})
+    )
+    git(repo, "commit", "-q", "-am", "main")
+    # `spec-kitty` on the PATH is ours, as after `pip install -U spec-kitty-cli`.
+    env = {**ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{ENV['PATH']}"}
+    merged = run_git(repo, "merge", "--no-edit", "side", env=env)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert "CONFLICT" not in merged.stdout
+    log = (mission / "status.events.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["wp_id"] for line in log) == ["WP01", "WP02", "WP03"]
+    meta = json.loads((mission / "meta.json").read_text())
+    assert (meta["friendly_name"], meta["accepted_by"]) == ("Renamed", "bea")
+    assert meta["acceptance_history"] == [entry]
+    trace = (mission / "traces" / "run.md").read_text()
+    assert "- main step" in trace and "- side step" in trace and trace.count("- start") == 1
+    rows = json.loads((mission / "acceptance-matrix.json").read_text())["criteria"]
+    assert rows == [{"criterion_id": "AC-1", "met": True}, {"criterion_id": "AC-2", "met": True}]
+
+
+def test_a_driver_that_cannot_merge_exits_1_and_says_why(tmp_path: Path) -> None:
+    for name, text in (("base", "{}"), ("ours", "{not json"), ("theirs", "{}")):
+        (tmp_path / name).write_text(text)
+    done = cli(tmp_path, "merge-driver-meta", "base", "ours", "theirs")
+    assert done.returncode == 1
+    assert "MERGE_DRIVER_CONFLICT" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "ours").read_text() == "{not json"  # left for a person

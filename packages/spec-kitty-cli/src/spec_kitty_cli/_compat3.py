@@ -47,6 +47,8 @@ class Args:
 
 
 Runner = Callable[[Path, Args], Report]
+#: The merge drivers 3.x configures, ``merge-driver-<name> %O %A %B`` (see ``_drivers3``).
+_DRIVER_NAMES = ("event-log", "meta", "traces", "acceptance-matrix", "issue-matrix", "review-cycle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +147,10 @@ def find(args: Sequence[str]) -> tuple[Alias, list[str]] | None:
 
 #: The first words of every alias: a command line starting with one is a 3.x line (checked
 #: against the table by a test; a constant, so the entry point needs no table to route).
-ROOTS = frozenset({"agent", "mission", "spec-commit", "session-start", "session-stop", "upgrade"})
+ROOTS = frozenset(
+    {"agent", "mission", "spec-commit", "session-start", "session-stop", "upgrade"}
+    | {f"merge-driver-{name}" for name in _DRIVER_NAMES}
+)
 
 
 def dispatch(args: Sequence[str]) -> int:
@@ -466,6 +471,32 @@ def _validate(cwd: Path, a: Args) -> Report:
     return doctor(cwd, a.mission, quiet=a.flag("--json"))
 
 
+def _driver(name: str) -> Runner:
+    def runner(cwd: Path, a: Args) -> Report:
+        from spec_kitty_cli._drivers3 import DriverInputError, run_driver
+        from spec_kitty_cli._errors import CliError
+
+        if len(a.positional) != 3:
+            raise CliError(
+                f"merge-driver-{name} takes three files (git passes %O %A %B)",
+                code="USAGE_ERROR",
+                next_step=f"git config merge.spec-kitty-{name}.driver "
+                f"'spec-kitty merge-driver-{name} %O %A %B'",
+            )
+        base, ours, theirs = (cwd / path for path in a.positional)
+        try:
+            run_driver(name, base, ours, theirs)
+        except DriverInputError as err:
+            raise CliError(
+                f"merge-driver-{name}: {err}",
+                code="MERGE_DRIVER_CONFLICT",
+                next_step="resolve the file by hand, then `git add` it",
+            ) from None
+        return Report({"merged": str(ours)}, [])
+
+    return runner
+
+
 def _plan(cwd: Path, a: Args) -> Report:
     from spec_kitty_cli.commands.plan import plan
 
@@ -642,6 +673,15 @@ ALIASES: tuple[Alias, ...] = (
         positional=("*",),
         ignored=("--agent",),
         ignored_flags=("--quiet",),
+    ),
+    *(
+        Alias(
+            f"merge-driver-{name}",
+            f"the {name} merge (git passes %O %A %B)",
+            _driver(name),
+            positional=("base", "ours", "theirs"),
+        )
+        for name in _DRIVER_NAMES
     ),
     Alias(
         "upgrade",

@@ -109,6 +109,7 @@ EXIT_CODES: dict[str, int] = {
         "EVENT_LOG_SYMLINK",
         "TASKS_INVALID",
         "TASKS_NOT_WRITTEN",
+        "MERGE_DRIVER_CONFLICT",
         "WP_FILE_INVALID",
         "ANALYSIS_REPORT_INVALID",
         "CONFIG_INVALID",
