@@ -110,8 +110,8 @@ def test_a_mission_carried_by_3x_command_lines(repo: Path, tmp_path: Path) -> No
     ok_json(repo, "merge", "--mission", slug)
     accepted = run3(repo, f"agent mission accept --mission {slug} --actor bea")
     assert (accepted["ready"], accepted["accepted_by"]) == (True, "bea")
-    listed = run3(repo, "mission list")
-    assert [row["mission"] for row in listed["missions"]] == [slug]
+    types = run3(repo, "mission list")  # 3.x: the mission types, as a list
+    assert [row["id"] for row in types] == ["software-dev", "research", "documentation"]
     done = run3(repo, f"next --agent claude --mission {slug} --result success")
     assert done["action"] == "done"
     assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
@@ -122,10 +122,12 @@ def test_spec_commit_commits_the_planning_files(repo: Path) -> None:
     made = ok_json(repo, "specify", "Notes")
     spec = Path(made["feature_dir"]) / "spec.md"
     spec.write_text("# Notes\n\n- FR-001: keep notes\n")
-    committed = run3(repo, f'spec-commit --mission {made["mid8"]} --message "spec: notes"')
-    assert committed["commit"]
+    # 3.x: files, -m message; the mission is the one the file is in
+    committed = run3(repo, f'spec-commit {spec.relative_to(repo)} -m "spec: notes"')
+    assert (committed["committed"], committed["placement_ref"]) == (True, "main")
     assert git(repo, "log", "-1", "--format=%s") == "spec: notes"
-    assert run3(repo, f"spec-commit --mission {made['mid8']}")["commit"] is None
+    again = run3(repo, f"spec-commit --mission {made['mid8']} --message again")
+    assert (again["committed"], again["commit_hash"]) == (False, None)
 
 
 def test_the_hooks_exit_zero_with_a_hook_payload_on_stdin(repo: Path) -> None:

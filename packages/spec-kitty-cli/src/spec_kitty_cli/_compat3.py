@@ -69,9 +69,8 @@ class Alias:
     ignored_flags: tuple[str, ...] = ()
     #: How it differs from 3.x, when it does.
     difference: str = ""
-
-
-_RENAMED = {"--feature": "--mission", "-m": "--mission"}
+    #: Short options: ``-m`` is ``--mission``, except where 3.x made it something else.
+    short: tuple[tuple[str, str], ...] = (("-m", "--mission"),)
 
 
 def _parse(alias: Alias, words: Sequence[str]) -> Args:
@@ -86,7 +85,7 @@ def _parse(alias: Alias, words: Sequence[str]) -> Args:
     while rest:
         word = rest.pop(0)
         name, equals, value = word.partition("=")
-        name = _RENAMED.get(name, name)
+        name = {"--feature": "--mission", **dict(alias.short)}.get(name, name)
         if word == "--":
             positional += rest
             break
@@ -423,15 +422,34 @@ def _branch_context(cwd: Path, a: Args) -> Report:
 
 
 def _spec_commit(cwd: Path, a: Args) -> Report:
+    """Commit the named planning files (all of the mission's when none is named) to the
+    mission's target; the mission is ``--mission``, else the one the first file is in."""
     from spec_kitty_cli._planning import commit_planning
-    from spec_kitty_cli._runtime import resolve
+    from spec_kitty_cli._runtime import commit_files, resolve
 
-    ctx = resolve(cwd, "plan", a.mission)
-    sha = commit_planning(ctx, a.text("--message") or f"planning: {ctx.mission_dir_name}")
-    return Report(
-        {"mission": ctx.mission_dir_name, "commit": sha},
-        [f"committed to {ctx.branch_ref.target_branch}" if sha else "nothing new to commit"],
-    )
+    files = [(cwd / name).resolve() for name in a.positional]
+    mission = a.mission
+    if mission is None and files:
+        parts = files[0].parts
+        if "kitty-specs" in parts[:-1]:
+            mission = parts[parts.index("kitty-specs") + 1]
+    ctx = resolve(cwd, "plan", mission)
+    message = a.text("--message") or f"planning: {ctx.mission_dir_name}"
+    if files:
+        made = commit_files(ctx, files, message)
+        sha = made.sha if made else None
+    else:
+        sha = commit_planning(ctx, message)
+    target = ctx.branch_ref.target_branch
+    document = {
+        "result": "success",
+        "success": True,
+        "committed": sha is not None,
+        "placement_ref": target,
+        "commit_hash": sha,
+        "mission": ctx.mission_dir_name,
+    }
+    return Report(document, [f"committed to {target}" if sha else "nothing new to commit"])
 
 
 def _session(cwd: Path, a: Args) -> Report:
@@ -453,10 +471,18 @@ def _agent_check(cwd: Path, a: Args) -> Report:
     return Report(document, [f"spec-kitty {__version__}: nothing to upgrade"])
 
 
-def _missions(cwd: Path, a: Args) -> Report:
-    from spec_kitty_cli.commands.status import status
+def _mission_types(cwd: Path, a: Args) -> Report:
+    """3.x's ``mission list``: the mission types (a JSON list), with their steps."""
+    from spec_kitty_cli._templates import MISSION_TYPES
 
-    return status(cwd, None)
+    steps = ["specify", "plan", "tasks", "analyze", "implement", "review", "merge", "accept"]
+    rows = [
+        {"id": kind.name, "display_name": kind.name.replace("-", " ").title(),
+         "source_layer": "built-in", "activated": True, "action_sequence": steps,
+         "summary": kind.summary}
+        for kind in MISSION_TYPES.values()
+    ]  # fmt: skip
+    return Report(rows, [f"{row['id']}: {row['summary']}" for row in rows])
 
 
 def _context(cwd: Path, a: Args) -> Report:
@@ -582,6 +608,7 @@ ALIASES: tuple[Alias, ...] = (
         difference="`work_packages` is 3.x's list of rows with `id`; `by_id` is our map",
     ),
     Alias("agent tasks list", "status --mission M", _status),
+    Alias("agent tasks list-tasks", "status --mission M", _status, ignored=("--lane",)),
     Alias(
         "agent tasks add-history",
         "an annotation of the WP with the note",
@@ -604,7 +631,7 @@ ALIASES: tuple[Alias, ...] = (
         _create,
         positional=("name", "*"),
         options=("--mission-type", "--topology", "--target-branch", "--name"),
-        ignored=("--friendly-name", "--purpose-tldr", "--purpose-context"),
+        ignored=("--friendly-name", "--purpose-tldr", "--purpose-context", "--start-branch"),
         ignored_flags=("--no-commit",),
     ),
     Alias("agent mission setup-plan", "plan --mission M", _plan),
@@ -651,12 +678,22 @@ ALIASES: tuple[Alias, ...] = (
         ignored=("--agent",),
     ),
     Alias("agent status validate", "doctor --mission M", _validate),
-    Alias("mission list", "status (every mission)", _missions),
+    Alias(
+        "mission list",
+        "the mission types (software-dev, research, documentation)",
+        _mission_types,
+        difference="a JSON list as 3.x prints it; our steps in `action_sequence`",
+    ),
     Alias(
         "spec-commit",
-        "commits the mission's planning files to its target",
+        "commits the named planning files (default: all) to the mission's target",
         _spec_commit,
-        options=("--message",),
+        positional=("files", "*"),
+        options=("--message", "--target-branch"),
+        ignored=("--owned-checkout",),
+        short=(("-m", "--message"),),
+        difference="without --mission, the mission the first file is in; --target-branch "
+        "is accepted: planning always lands on the mission's target",
     ),
     Alias(
         "session-start",
