@@ -430,9 +430,9 @@ def _spec_commit(cwd: Path, a: Args) -> Report:
     files = [(cwd / name).resolve() for name in a.positional]
     mission = a.mission
     if mission is None and files:
-        parts = files[0].parts
-        if "kitty-specs" in parts[:-1]:
-            mission = parts[parts.index("kitty-specs") + 1]
+        from mission_context import list_missions
+
+        mission = next((m for m in list_missions(cwd=cwd) if m in files[0].parts), None)
     ctx = resolve(cwd, "plan", mission)
     message = a.text("--message") or f"planning: {ctx.mission_dir_name}"
     if files:
