@@ -274,3 +274,86 @@ def test_a_driver_that_cannot_merge_exits_1_and_says_why(tmp_path: Path) -> None
     assert done.returncode == 1
     assert "MERGE_DRIVER_CONFLICT" in done.stderr and "Traceback" not in done.stderr
     assert (tmp_path / "ours").read_text() == "{not json"  # left for a person
+
+
+# -- adopting a repository 3.x set up -----------------------------------------------------
+
+METADATA_3X = """\
+# Spec Kitty Project Metadata
+spec_kitty:
+  schema_version: 3
+  version: 3.2.7
+"""
+CONFIG_3X = """\
+vcs:
+  type: git
+agents:
+  available:
+  - claude
+  - gemini
+  auto_commit: true
+"""
+HOOKS_3X = {
+    "hooks": {
+        "SessionStart": [{"hooks": [{"type": "command", "command": "spec-kitty session-start"}]}],
+        "Stop": [{"hooks": [{"type": "command", "command": "spec-kitty session-stop"}]}],
+    }
+}
+
+
+def test_init_adopts_a_3x_repository(repo: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from kitty_testing import ENV, tree_digest
+
+    made = ok_json(repo, "specify", "Old mission")  # a mission that must not change
+    (repo / ".kittify").mkdir(exist_ok=True)
+    (repo / ".kittify" / "metadata.yaml").write_text(METADATA_3X)
+    (repo / ".kittify" / "config.yaml").write_text(CONFIG_3X)
+    (repo / ".gitattributes").write_text(ATTRIBUTES_3X)
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text(json.dumps(HOOKS_3X, indent=2))
+    for name in DRIVERS_3X:
+        git(repo, "config", f"merge.spec-kitty-{name}.driver",
+            f"spec-kitty merge-driver-{name} %O %A %B")  # fmt: skip
+    home = tmp_path / "home"
+    global_file = home / ".claude" / "commands" / "spec-kitty.implement.md"
+    global_file.parent.mkdir(parents=True)
+    global_file.write_text("---\ndescription: x\n---\n<!-- spec-kitty-command-version: 3.2.7 -->\n")
+    users_own = home / ".claude" / "commands" / "spec-kitty.mine.md"
+    users_own.write_text("my own command\n")  # no 3.x marker: never touched
+    specs_before = tree_digest(Path(made["feature_dir"]))
+    env = {**ENV, "HOME": str(home)}
+
+    def init(*args: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-m", "spec_kitty_cli", "init", *args, "--json"],
+            cwd=repo, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        document: dict[str, Any] = json.loads(done.stdout)
+        return document
+
+    adopted = init()["adopted"]
+    assert adopted["from_version"] == "3.2.7"
+    assert adopted["agents"] == ["claude", "gemini"]
+    assert adopted["drivers_rewired"] == list(DRIVERS_3X)
+    assert adopted["home_files"] == [str(global_file)] and adopted["home_removed"] == []
+    assert (repo / ".gemini" / "commands" / "spec-kitty.next.toml").is_file()
+    driver = git(repo, "config", "merge.spec-kitty-meta.driver")
+    assert driver.endswith("-m spec_kitty_cli merge-driver-meta %O %A %B")
+    assert tree_digest(Path(made["feature_dir"])) == specs_before
+    again = init("--remove-3x-home")["adopted"]
+    assert (again["drivers_rewired"], again["home_removed"]) == ([], [str(global_file)])
+    assert not global_file.exists() and users_own.exists()
+    # The hooks 3.x configured run ours and exit 0, with `spec-kitty` on the PATH.
+    path_env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{ENV['PATH']}"}
+    for event in HOOKS_3X["hooks"].values():
+        command = event[0]["hooks"][0]["command"]
+        done = subprocess.run(
+            shlex.split(command), cwd=repo, env=path_env, input='{"session_id": "s"}',
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr

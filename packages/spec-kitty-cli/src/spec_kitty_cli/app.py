@@ -94,18 +94,27 @@ def init(
             metavar="KEY[,KEY...]",
         ),
     ] = None,
+    remove_3x_home: Annotated[
+        bool,
+        typer.Option(
+            "--remove-3x-home",
+            help="Also delete the command files spec-kitty 3.x installed under $HOME.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Prepare a repository: .kittify/config.yaml, the event-log merge driver, ignored worktrees.
 
     Idempotent: a second run changes nothing. With --ai, also the command files of those
-    agents, as `spec-kitty agents add` writes them (not committed).
+    agents, as `spec-kitty agents add` writes them (not committed). A repository set up by
+    spec-kitty 3.x is adopted: its merge drivers run ours, its agents get our files, and the
+    command files 3.x left under $HOME are listed (--remove-3x-home deletes them).
 
     Example: spec-kitty init my-project --ai claude,codex
     """
     from .commands.init import init as command
 
-    raise typer.Exit(run(as_json, command, path, ai=ai))
+    raise typer.Exit(run(as_json, command, path, ai=ai, remove_3x_home=remove_3x_home))
 
 
 @app.command("agents", short_help="Add, remove or list agents' command files.")
