@@ -25,7 +25,9 @@ _P = ParamSpec("_P")
 
 app = typer.Typer(
     name="spec-kitty",
-    help="spec-kitty: spec-driven missions for teams of people and agents.",
+    help="spec-kitty: spec-driven missions for teams of people and agents.\n\n"
+    "spec-kitty 3.x command lines (agent ..., mission list, spec-commit, session-start, "
+    "merge-driver-*) run too: see `spec-kitty agent --help` and docs/compat.md.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
