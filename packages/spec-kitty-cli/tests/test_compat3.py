@@ -357,3 +357,27 @@ def test_init_adopts_a_3x_repository(repo: Path, tmp_path: Path) -> None:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
+
+
+def test_finalize_tasks_keeps_what_3x_wrote_that_we_do_not_use(repo: Path) -> None:
+    """WP `subtasks` and unknown front matter keys, and lanes.json `planning_commit_sha`."""
+    ok_json(repo, "init")
+    made = ok_json(repo, "specify", "Kept", "--topology", "lanes")
+    folder = Path(made["feature_dir"])
+    (folder / "tasks.md").write_text(
+        "# Tasks\n\n## Work Package WP01: Core\n\n**Owned Files**: src/core.py\n"
+    )
+    ok_json(repo, "finalize-tasks", "--mission", made["mid8"])
+    wp_file = next((folder / "tasks").glob("WP01-*.md"))
+    text = wp_file.read_text()
+    wp_file.write_text(
+        text.replace("subtasks: []\n", "subtasks:\n- T001\n- T002\nagent_profile: implementer\n")
+    )
+    lanes = json.loads((folder / "lanes.json").read_text())
+    (folder / "lanes.json").write_text(json.dumps({**lanes, "planning_commit_sha": "abc123"}))
+    ok_json(repo, "finalize-tasks", "--mission", made["mid8"])
+    import yaml
+
+    front = yaml.safe_load(wp_file.read_text().split("---")[1])
+    assert (front["subtasks"], front["agent_profile"]) == (["T001", "T002"], "implementer")
+    assert json.loads((folder / "lanes.json").read_text())["planning_commit_sha"] == "abc123"

@@ -75,16 +75,17 @@ def lanes_document(
 
 def write_lanes(mission_dir: Path, document: dict[str, Any]) -> bool:
     """Write ``mission_dir/lanes.json``; an unchanged allocation keeps its file (and
-    ``computed_at``) as it is. True when the file was written."""
+    ``computed_at``) as it is. Keys the previous file has and ``document`` does not (3.x's
+    ``planning_commit_sha``, say) are kept. True when the file was written."""
     path = mission_dir / LANES_FILENAME
     try:
         previous = json.loads(path.read_bytes())
     except (OSError, ValueError):
         previous = None
-    if isinstance(previous, dict) and {**document, "computed_at": previous.get("computed_at")} == (
-        previous
-    ):
-        return False
+    if isinstance(previous, dict):
+        document = {**document, **{k: v for k, v in previous.items() if k not in document}}
+        if {**document, "computed_at": previous.get("computed_at")} == previous:
+            return False
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     write_atomic(path, text.encode("utf-8"))
     return True

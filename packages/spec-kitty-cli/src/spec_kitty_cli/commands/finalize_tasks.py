@@ -137,7 +137,8 @@ def _write_wp_file(
     """Create ``tasks/WPxx-<slug>.md``, or refresh the front matter of the existing file.
 
     An existing file keeps its name, body, creation time, base and any key of its
-    own; the keys tasks.md decides are rewritten, and a stored lane is dropped.
+    own (and its ``subtasks`` when tasks.md lists none, as 3.x files have them); the keys
+    tasks.md decides are rewritten, and a stored lane is dropped.
     """
     from spec_kitty_cli._frontmatter import read_front_matter
     from spec_kitty_cli._tasks_md import render_wp_file
@@ -157,6 +158,8 @@ def _write_wp_file(
     old = read_front_matter(old_text, source=str(path))
     decided = read_front_matter(fresh, source=wp.filename)
     kept = {key: old[key] for key in ("created_at", "base_branch", "base_commit") if old.get(key)}
+    if not decided.get("subtasks") and old.get("subtasks"):
+        kept["subtasks"] = old["subtasks"]  # 3.x keeps them here; tasks.md lists none
     merged = {**old, **decided, **kept}
     merged.pop("lane", None)
     text = _with_front_matter(old_text, merged)
