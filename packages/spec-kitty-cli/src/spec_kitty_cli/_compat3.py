@@ -641,7 +641,7 @@ ALIASES: tuple[Alias, ...] = (
         _finalize,
         flags=("--validate-only",),
         ignored_flags=("--auto-commit",),
-        difference="--validate-only parses tasks.md and writes nothing",
+        difference="--validate-only reads wps.yaml (else tasks.md) and writes nothing",
     ),
     Alias(
         "agent mission record-analysis",

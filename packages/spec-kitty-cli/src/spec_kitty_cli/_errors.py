@@ -109,6 +109,8 @@ EXIT_CODES: dict[str, int] = {
         "EVENT_LOG_SYMLINK",
         "TASKS_INVALID",
         "TASKS_NOT_WRITTEN",
+        "TASKS_MD_EDITED",
+        "WPS_MANIFEST_INVALID",
         "MERGE_DRIVER_CONFLICT",
         "WP_FILE_INVALID",
         "ANALYSIS_REPORT_INVALID",

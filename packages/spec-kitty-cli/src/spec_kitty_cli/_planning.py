@@ -86,9 +86,11 @@ def scaffold(
 
 
 def input_hashes(ctx: MissionExecutionContext) -> dict[str, str | None]:
-    """sha256 of spec/plan/tasks in the primary mission directory (None when missing)."""
+    """sha256 of spec/plan/tasks in the primary mission directory (None when missing), and
+    of wps.yaml when the mission has one (it decides the work packages then)."""
     hashes: dict[str, str | None] = {}
-    for name in ANALYSIS_INPUTS:
+    manifest = "wps.yaml" if (ctx.primary_mission_dir / "wps.yaml").is_file() else None
+    for name in (*ANALYSIS_INPUTS, *filter(None, [manifest])):
         try:
             hashes[name] = hashlib.sha256((ctx.primary_mission_dir / name).read_bytes()).hexdigest()
         except FileNotFoundError:

@@ -325,28 +325,38 @@ def _dependency_issues(sections: Sequence[_Section], source: str) -> list[_Issue
 
 def _check_cycles(sections: Sequence[_Section], source: str) -> None:
     """Raise for the first dependency cycle a depth-first walk in file order meets."""
-    by_id = {section.wp_id: section for section in sections}
+    cycle = find_cycle({section.wp_id: list(section.dependencies) for section in sections})
+    if cycle:
+        line = next(s for s in sections if s.wp_id == cycle[-2]).dependencies[cycle[-1]]
+        raise TasksError(
+            f"{source}:{line}: dependency cycle {' -> '.join(cycle)}",
+            next_step=f"remove one of these dependencies in {source}",
+        )
+
+
+def find_cycle(needs: dict[str, Sequence[str]]) -> list[str] | None:
+    """The first cycle (``[a, b, a]``) a depth-first walk in key order meets, or None.
+
+    Dependencies on ids that are not keys are ignored (the caller reports those).
+    """
     finished: set[str] = set()
     path: list[str] = []
 
-    def visit(wp_id: str) -> None:
-        path.append(wp_id)
-        section = by_id[wp_id]
-        for dep, number in section.dependencies.items():
+    def visit(node: str) -> list[str] | None:
+        path.append(node)
+        for dep in needs[node]:
             if dep in path:
-                cycle = [*path[path.index(dep) :], dep]
-                raise TasksError(
-                    f"{source}:{number}: dependency cycle {' -> '.join(cycle)}",
-                    next_step=f"remove one of these dependencies in {source}",
-                )
-            if dep not in finished:
-                visit(dep)
+                return [*path[path.index(dep) :], dep]
+            if dep in needs and dep not in finished and (found := visit(dep)):
+                return found
         path.pop()
-        finished.add(wp_id)
+        finished.add(node)
+        return None
 
-    for section in sections:
-        if section.wp_id not in finished:
-            visit(section.wp_id)
+    for node in needs:
+        if node not in finished and (found := visit(node)):
+            return found
+    return None
 
 
 def _spec(section: _Section) -> WorkPackageSpec:

@@ -8,7 +8,7 @@ from typing import Any
 from mission_status import MissionStatusError
 from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
-from spec_kitty_cli._planning import ANALYSIS_INPUTS, ANALYSIS_REPORT, input_hashes
+from spec_kitty_cli._planning import ANALYSIS_REPORT, input_hashes
 from spec_kitty_cli._runtime import resolve
 
 
@@ -45,7 +45,7 @@ def analyze(cwd: Path, mission: str | None) -> Report:
             "current": current[name],
             "stale": recorded.get(name) != current[name],
         }
-        for name in ANALYSIS_INPUTS
+        for name in current
     }
     stale = [name for name, entry in inputs.items() if entry["stale"]]
     document = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from mission_context import (
     MissionExecutionContext,
     StatusWrite,
     branch_tip,
+    differing_from,
     lanes_document,
     write_lanes,
 )
@@ -25,21 +27,20 @@ if TYPE_CHECKING:
 
 
 def validate_tasks(cwd: Path, mission: str | None) -> Report:
-    """Parse tasks.md and report its work packages; write nothing (3.x's --validate-only)."""
-    from spec_kitty_cli._tasks_md import parse_tasks_md
-
+    """Read the work packages (wps.yaml, else tasks.md) and report them; write nothing
+    (3.x's ``--validate-only``)."""
     ctx = resolve(cwd, "finalize-tasks", mission)
-    path, text = _tasks_text(ctx)
-    wps = parse_tasks_md(text, source=str(path.relative_to(ctx.workspace.primary_root)))
+    source, wps, _ = _work_packages(ctx)
     document = {
         "mission": ctx.mission_dir_name,
         "valid": True,
+        "source": source.name,
         "work_packages": [
             {"wp_id": wp.wp_id, "title": wp.title, "dependencies": list(wp.dependencies)}
             for wp in wps
         ],
     }
-    return Report(document, [f"{path}: {len(wps)} work packages, valid"])
+    return Report(document, [f"{source}: {len(wps)} work packages, valid"])
 
 
 def finalize_tasks(cwd: Path, mission: str | None) -> Report:
@@ -50,12 +51,13 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     interrupted run left uncommitted.
     """
     from spec_kitty_cli._occurrence import require_admissible_map
-    from spec_kitty_cli._tasks_md import compute_lanes, parse_tasks_md, planning_wps
+    from spec_kitty_cli._tasks_md import compute_lanes, planning_wps
 
     ctx = resolve(cwd, "finalize-tasks", mission)
     require_admissible_map(ctx, "finalize-tasks")
-    tasks_md, text = _tasks_text(ctx)
-    wps = parse_tasks_md(text, source=str(tasks_md.relative_to(ctx.workspace.primary_root)))
+    source, wps, generated = _work_packages(ctx)
+    if generated is not None:
+        (ctx.primary_mission_dir / "tasks.md").write_text(generated, encoding="utf-8")
     base_commit = branch_tip(Git(ctx.workspace.primary_root), ctx.branch_ref.target_branch)
     now = isoformat(datetime.now(UTC))
     files = [_write_wp_file(ctx, wp, base_commit=base_commit, now=now) for wp in wps]
@@ -80,6 +82,7 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
     lane_of = {wp_id: lane.lane_id for lane in lanes for wp_id in lane.wp_ids}
     document = {
         "mission": ctx.mission_dir_name,
+        "source": source.name,
         "work_packages": [
             {
                 "wp_id": wp.wp_id,
@@ -97,6 +100,8 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
         "status_commit": committed.get("commit"),
     }
     lines = [f"{ctx.mission_dir_name}: {len(wps)} work packages in {len(lanes)} lanes"]
+    if generated is not None:
+        lines.append(f"Regenerated tasks.md from {source.name}.")
     for entry in document["work_packages"]:
         needs = ", ".join(entry["dependencies"]) or "nothing"
         where = entry["lane_id"] or "no lane"
@@ -105,6 +110,78 @@ def finalize_tasks(cwd: Path, mission: str | None) -> Report:
         lines.append(f"Seeded {', '.join(seeded)} as planned.")
     lines.append(f"Next: spec-kitty next --mission {ctx.identity.mid8}")
     return Report(document, lines)
+
+
+def _work_packages(
+    ctx: MissionExecutionContext,
+) -> tuple[Path, list[WorkPackageSpec], str | None]:
+    """Where the WPs come from, the WPs, and the ``tasks.md`` to write (None: keep it).
+
+    ``wps.yaml``, when the mission has one, decides (as in 3.x) and ``tasks.md`` is
+    generated from it; else ``tasks.md`` is parsed.
+    """
+    from spec_kitty_cli._tasks_md import parse_tasks_md
+    from spec_kitty_cli._wps import MANIFEST, parse_manifest, render_tasks_md
+
+    manifest = ctx.primary_mission_dir / MANIFEST
+    root = ctx.workspace.primary_root
+    try:
+        manifest_text = manifest.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        tasks_md, text = _tasks_text(ctx)
+        return tasks_md, parse_tasks_md(text, source=str(tasks_md.relative_to(root))), None
+    wps = parse_manifest(
+        manifest_text, source=str(manifest.relative_to(root)), mode_of=_mode_of(ctx)
+    )
+    generated = render_tasks_md(wps, ctx.meta.friendly_name or ctx.identity.mission_slug)
+    return manifest, wps, _tasks_md_to_write(ctx, generated)
+
+
+def _mode_of(ctx: MissionExecutionContext) -> Callable[[str], str | None]:
+    """The execution mode each WP file states (a manifest entry without one keeps it)."""
+    from spec_kitty_cli._frontmatter import read_front_matter
+
+    def mode_of(wp_id: str) -> str | None:
+        for path in sorted(ctx.prompt_source.prompt_source_dir.glob(f"{wp_id}-*.md")):
+            mode = read_front_matter(path.read_text(encoding="utf-8"), source=str(path)).get(
+                "execution_mode"
+            )
+            return mode if isinstance(mode, str) else None
+        return None
+
+    return mode_of
+
+
+def _tasks_md_to_write(ctx: MissionExecutionContext, generated: str) -> str | None:
+    """``generated``, unless ``tasks.md`` already says it, or holds text only it has.
+
+    A missing, template or generated ``tasks.md`` is replaced; so is a hand-written one
+    the target branch holds as it is (git keeps it). One with uncommitted edits is
+    refused: ``TASKS_MD_EDITED``.
+    """
+    from spec_kitty_cli._templates import is_unwritten
+    from spec_kitty_cli._wps import is_generated
+
+    tasks_md = ctx.primary_mission_dir / "tasks.md"
+    try:
+        current = tasks_md.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return generated
+    if current == generated:
+        return None
+    if is_unwritten(current) or is_generated(current):
+        return generated
+    git = Git(ctx.workspace.primary_root)
+    rel = str(tasks_md.relative_to(ctx.workspace.primary_root))
+    if differing_from(git, ctx.branch_ref.target_branch, [rel]):
+        raise CliError(
+            f"{tasks_md} has edits that are not committed, and wps.yaml decides the work "
+            "packages: finalize-tasks would replace it with the one generated from wps.yaml",
+            code="TASKS_MD_EDITED",
+            next_step="move the edits into wps.yaml, or commit tasks.md (git keeps it), then "
+            f"`spec-kitty finalize-tasks --mission {ctx.identity.mid8}`",
+        )
+    return generated
 
 
 def _tasks_text(ctx: MissionExecutionContext) -> tuple[Path, str]:
@@ -119,7 +196,8 @@ def _tasks_text(ctx: MissionExecutionContext) -> tuple[Path, str]:
         raise CliError(
             f"{tasks_md} does not exist",
             code="TASKS_NOT_FOUND",
-            next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill it in",
+            next_step=f"run `spec-kitty tasks --mission {ctx.identity.mid8}` and fill in "
+            "tasks.md (or write wps.yaml)",
         ) from None
     if is_unwritten(text):
         raise CliError(

@@ -98,6 +98,8 @@ def _new_mission(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def mission_state(ctx: MissionExecutionContext, snapshot: StatusSnapshot) -> MissionState:
     """What :func:`decide` needs of ``ctx``'s mission, read from its files and its board."""
     artifacts = {name: _artifact(ctx.primary_mission_dir / f"{name}.md") for name in ARTIFACTS}
+    if (ctx.primary_mission_dir / "wps.yaml").is_file():
+        artifacts["tasks"] = WRITTEN  # 3.x's WP manifest: finalize-tasks generates tasks.md
     work = tuple(
         WorkItem(
             wp_id=wp_id,

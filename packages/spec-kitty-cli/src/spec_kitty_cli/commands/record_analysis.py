@@ -10,7 +10,7 @@ from mission_context import place_artifact
 from mission_status import isoformat
 from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._output import Report
-from spec_kitty_cli._planning import ANALYSIS_INPUTS, ANALYSIS_REPORT, input_hashes
+from spec_kitty_cli._planning import ANALYSIS_REPORT, input_hashes
 from spec_kitty_cli._runtime import resolve
 
 
@@ -42,7 +42,7 @@ def record_analysis(cwd: Path, mission: str | None, input_file: str) -> Report:
         "commit": placed.commit,
     }
     return Report(
-        document, [f"Recorded {placed.location}", f"  keyed to {', '.join(ANALYSIS_INPUTS)}"]
+        document, [f"Recorded {placed.location}", f"  keyed to {', '.join(front['inputs'])}"]
     )
 
 
