@@ -59,13 +59,14 @@ from mission_status import (
     write_atomic,
 )
 from spec_kitty_cli._errors import CliError
+from spec_kitty_cli._retrospective import NAME as RETROSPECTIVE
+from spec_kitty_cli._retrospective import record
 from spec_kitty_cli._runtime import finish_write
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-RETROSPECTIVE = "retrospective.yaml"
 _LANDABLE = frozenset({Lane.APPROVED, Lane.DONE, Lane.CANCELED})
 _STATE_VERSION = 2
 _ZERO = "0" * 40
@@ -415,7 +416,7 @@ def _carry_out(
         _land(ctx, git, tip, f"merge status of {ctx.mission_dir_name}", branch)
         return {}
     if step.kind is StepKind.RETROSPECTIVE:
-        write_retrospective(ctx, merged_at=isoformat(datetime.now(UTC)))
+        write_retrospective(ctx, merge_checkout=git.cwd)
         return {}
     return {"removed": _cleanup(ctx, state, progress)}
 
@@ -669,30 +670,27 @@ def _restore_lanes(ctx: MissionExecutionContext, git: Git, state: MergeState) ->
 
 
 def write_retrospective(
-    ctx: MissionExecutionContext, *, merged_at: str | None = None
+    ctx: MissionExecutionContext, *, merge_checkout: Path | None = None
 ) -> PlacedArtifact:
     """Write the tracked ``retrospective.yaml`` (once) on the target branch and commit it.
 
     Where the target is checked out (the merge's checkout, during a merge), else
     straight onto the branch. One an interrupted run wrote but did not commit is
-    committed; a refused commit leaves no file behind.
+    committed; a refused commit leaves no file behind. The record is 3.x's (see
+    ``_retrospective``); during a merge it carries the number the merge gave the mission.
     """
     import yaml
 
-    snapshot = ctx.status().snapshot()
-    document: dict[str, Any] = {
-        "mission_id": ctx.identity.mission_id,
-        "mission_slug": ctx.identity.mission_slug,
-        "captured_at": isoformat(datetime.now(UTC)),
-        "merged_at": merged_at,
-        "work_packages": {
-            wp_id: {"lane": state.lane.value, "forced_moves": state.force_count}
-            for wp_id, state in sorted(snapshot.work_packages.items())
-        },
-        "went_well": [],
-        "to_improve": [],
-        "actions": [],
-    }
-    data = yaml.safe_dump(document, sort_keys=False).encode("utf-8")
+    meta: dict[str, Any] = dict(ctx.meta.raw)
+    if merge_checkout is not None:
+        meta_path = ctx.mission_dir_in(merge_checkout) / "meta.json"
+        meta["mission_number"] = _read_number(meta_path)
+    document = record(
+        ctx,
+        ctx.status().snapshot(),
+        meta,
+        provenance="explicit_create" if merge_checkout is None else "runtime_post_completion",
+    )
+    data = yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode("utf-8")
     message = f"retrospect: {ctx.mission_dir_name}"
     return place_artifact(ctx, RETROSPECTIVE, data, message, keep_existing=True)

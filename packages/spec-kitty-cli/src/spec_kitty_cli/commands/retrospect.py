@@ -20,4 +20,7 @@ def retrospect(cwd: Path, mission: str | None) -> Report:
         "commit": placed.commit,
     }
     verb = "Wrote" if placed.written else "Kept"
-    return Report(document, [f"{verb} {placed.location}; fill in went_well / to_improve."])
+    return Report(
+        document,
+        [f"{verb} {placed.location}; add findings under helped, not_helpful, gaps, proposals."],
+    )
