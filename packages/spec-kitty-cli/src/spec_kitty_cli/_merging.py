@@ -52,6 +52,7 @@ from mission_context import (
     uncommitted_changes,
 )
 from mission_status import (
+    META_FILENAME,
     Evidence,
     Lane,
     ReviewApproval,
@@ -683,8 +684,7 @@ def write_retrospective(
 
     meta: dict[str, Any] = dict(ctx.meta.raw)
     if merge_checkout is not None:
-        meta_path = ctx.mission_dir_in(merge_checkout) / "meta.json"
-        meta["mission_number"] = _read_number(meta_path)
+        meta["mission_number"] = _read_number(ctx.mission_dir_in(merge_checkout) / META_FILENAME)
     document = record(
         ctx,
         ctx.status().snapshot(),

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mission_context import MissionExecutionContext
-from mission_status import LOG_FILENAME, StatusSnapshot, isoformat
+from mission_status import LOG_FILENAME, META_FILENAME, StatusSnapshot, isoformat
 from spec_kitty_cli.__about__ import __version__
 
 NAME = "retrospective.yaml"
@@ -60,9 +60,9 @@ def record(
 ) -> dict[str, Any]:
     """The record of ``ctx``'s mission; ``meta`` is its meta.json as the target holds it."""
     now = isoformat(datetime.now(UTC))
-    folder = f"kitty-specs/{ctx.mission_dir_name}"
+    folder = ctx.mission_path
     evidence = [
-        {"id": "e-001", "kind": "file", "path": f"{folder}/meta.json"},
+        {"id": "e-001", "kind": "file", "path": f"{folder}/{META_FILENAME}"},
         {"id": "e-002", "kind": "file", "path": f"{folder}/{LOG_FILENAME}"},
     ]
     forced = [(wp_id, s.force_count) for wp_id, s in sorted(snapshot.work_packages.items())]
