@@ -30,7 +30,9 @@ def _run(*args: str | Path) -> int:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in [ROOT / "pyproject.toml", *sorted(ROOT.glob("packages/*/pyproject.toml"))]:
+    # __about__.py too: a version bump must reinstall the editable packages' metadata.
+    manifests = ["pyproject.toml", "packages/*/pyproject.toml", "packages/*/src/*/__about__.py"]
+    for path in [path for pattern in manifests for path in sorted(ROOT.glob(pattern))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
