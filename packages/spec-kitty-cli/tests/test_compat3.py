@@ -13,9 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kitty_testing import TASKS_MD, cli, commit_work, git, ok_json
+from kitty_testing import TASKS_MD, cli, commit_work, git, ok_json, tree_digest
 
-from spec_kitty_cli._compat3 import ALIASES, ROOTS
+from spec_kitty_cli._compat3 import (
+    ALIASES,
+    NOT_CARRIED,
+    ROOTS,
+    aliases_table,
+    not_carried_table,
+)
 
 
 def run3(cwd: Path, line: str, stdin: str | None = None) -> dict[str, Any]:
@@ -28,7 +34,8 @@ def run3(cwd: Path, line: str, stdin: str | None = None) -> dict[str, Any]:
 
 
 def test_the_entry_points_route_exactly_the_table_roots() -> None:
-    assert {alias.path.split()[0] for alias in ALIASES} == ROOTS
+    roots = {alias.path.split()[0] for alias in ALIASES}
+    assert roots | {family.split()[0] for family in NOT_CARRIED} == ROOTS
     paths = [alias.path for alias in ALIASES]
     assert len(paths) == len(set(paths))
 
@@ -37,13 +44,26 @@ def test_the_entry_points_route_exactly_the_table_roots() -> None:
 def test_every_alias_has_help(repo: Path, alias: Any) -> None:
     done = cli(repo, *alias.path.split(), "--help")
     assert done.returncode == 0, done.stderr
-    assert f"run as: spec-kitty {alias.maps_to}" in done.stdout
+    assert f"run as: {alias.runs_as}" in done.stdout
 
 
-def test_docs_compat_lists_every_alias() -> None:
+def test_docs_compat_has_the_tables_of_the_source() -> None:
     docs = (Path(__file__).resolve().parents[3] / "docs" / "compat.md").read_text()
-    missing = [a.path for a in ALIASES if f"`{a.path}`" not in docs]
-    assert missing == []
+    for table in (aliases_table(), not_carried_table()):
+        assert "\n".join(table) in docs
+    assert len(aliases_table()) == len(ALIASES) + 2
+
+
+@pytest.mark.parametrize("family", NOT_CARRIED)
+def test_a_family_not_carried_over_says_what_to_do(repo: Path, family: str) -> None:
+    done = cli(repo, *family.split(), "status", "--json")
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert (error["code"], error["next_step"]) == ("NOT_CARRIED_OVER", NOT_CARRIED[family])
+    plain = cli(repo, *family.split(), "--help")
+    assert plain.returncode == 2
+    assert plain.stderr.startswith("error[NOT_CARRIED_OVER]:")
+    assert "Traceback" not in done.stderr + plain.stderr
 
 
 def test_a_mission_carried_by_3x_command_lines(repo: Path, tmp_path: Path) -> None:
@@ -381,3 +401,68 @@ def test_finalize_tasks_keeps_what_3x_wrote_that_we_do_not_use(repo: Path) -> No
     front = yaml.safe_load(wp_file.read_text().split("---")[1])
     assert (front["subtasks"], front["agent_profile"]) == (["T001", "T002"], "implementer")
     assert json.loads((folder / "lanes.json").read_text())["planning_commit_sha"] == "abc123"
+
+
+def test_map_requirements_writes_the_refs_where_finalize_reads_them(repo: Path) -> None:
+    ok_json(repo, "init")
+    made = run3(repo, 'agent mission create "mapped" --friendly-name "Mapped flow"')
+    slug, folder = made["mission_slug"], Path(made["feature_dir"])
+    assert slug.startswith("mapped-flow-")  # the name is the friendly name
+    (folder / "spec.md").write_text("# Spec\n\n- FR-001: pay\n- FR-002: refund\n- NFR-001: fast\n")
+    (folder / "tasks.md").write_text(TASKS_MD)
+    one = run3(repo, f"agent tasks map-requirements --wp WP02 --refs NFR-001 --mission {slug}")
+    assert one["mappings"]["WP02"] == ["NFR-001"]
+    assert one["commit"] and git(repo, "status", "--porcelain") == ""
+    both = run3(repo, "agent tasks map-requirements --batch "
+                f"""'{{"WP01": ["FR-002"]}}' --mission {slug}""")  # fmt: skip
+    assert both["mappings"]["WP01"] == ["FR-001", "FR-002"]  # merged, as 3.x does
+    assert both["unmapped_requirements"] == []
+    replaced = run3(repo, f"agent tasks map-requirements --wp WP01 --refs FR-002 --replace "
+                    f"--mission {slug}")  # fmt: skip
+    assert replaced["mappings"]["WP01"] == ["FR-002"]
+    assert replaced["unmapped_requirements"] == ["FR-001"]
+    finalized = run3(repo, f"agent mission finalize-tasks --mission {slug}")
+    refs = {wp["wp_id"]: wp["requirement_refs"] for wp in finalized["work_packages"]}
+    assert (refs["WP01"], refs["WP02"]) == (["FR-002"], ["NFR-001"])
+    # after finalize, the WP file follows too
+    run3(repo, f"agent tasks map-requirements --wp WP03 --refs FR-001 --mission {slug}")
+    wp03 = next((folder / "tasks").glob("WP03-*.md")).read_text()
+    assert "requirement_refs:\n- FR-001\n" in wp03
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("agent tasks map-requirements --wp WP01 --refs FR-404", "UNKNOWN_REQUIREMENT"),
+        ("agent tasks map-requirements --wp WP01", "INVALID_ARGUMENTS"),
+        ("agent tasks map-requirements --batch [1]", "INVALID_ARGUMENTS"),
+        ("agent tasks map-requirements --wp WP09 --refs FR-001", "TASKS_INVALID"),
+    ],
+)
+def test_map_requirements_refuses_and_writes_nothing(repo: Path, line: str, code: str) -> None:
+    ok_json(repo, "init")
+    made = ok_json(repo, "specify", "Refused map")
+    folder = Path(made["feature_dir"])
+    (folder / "spec.md").write_text("# Spec\n\n- FR-001: pay\n")
+    (folder / "tasks.md").write_text(TASKS_MD)
+    before = tree_digest(repo)
+    done = cli(repo, *shlex.split(line), "--mission", made["mid8"], "--json")
+    assert done.returncode != 0
+    assert json.loads(done.stdout)["error"]["code"] == code
+    assert tree_digest(repo) == before
+
+
+def test_3x_lines_find_the_only_mission_and_3x_actions(repo: Path) -> None:
+    ok_json(repo, "init")
+    probe = run3(repo, "agent mission check-prerequisites --mission not-yet --resume-probe")
+    assert probe == {"resumable": False, "mission_slug": "not-yet"}
+    made = ok_json(repo, "specify", "Only one")
+    (Path(made["feature_dir"]) / "tasks.md").write_text(TASKS_MD)
+    for action in ("tasks_outline", "tasks_packages"):
+        assert run3(repo, f"agent context resolve --action {action}")["action"] == "tasks"
+    run3(repo, "agent mission finalize-tasks")
+    started = run3(repo, "agent action implement WP01 --agent claude")
+    assert started["wp_id"] == "WP01"
+    ok_json(repo, "specify", "Second one")
+    done = cli(repo, "agent", "action", "implement", "WP02", "--agent", "claude", "--json")
+    assert json.loads(done.stdout)["error"]["code"] == "FEATURE_CONTEXT_UNRESOLVED"

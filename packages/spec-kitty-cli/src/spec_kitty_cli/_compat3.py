@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from spec_kitty_cli._output import Report, run
 
@@ -56,7 +55,7 @@ class Alias:
     """One 3.x command path and what it runs."""
 
     path: str
-    #: Our command line it stands for (docs/compat.md prints it).
+    #: Our command line it stands for ("": it is no command of ours, see ``does``).
     maps_to: str
     run: Runner
     #: Positional arguments: their names (``*`` at the end: any number more).
@@ -71,6 +70,13 @@ class Alias:
     difference: str = ""
     #: Short options: ``-m`` is ``--mission``, except where 3.x made it something else.
     short: tuple[tuple[str, str], ...] = (("-m", "--mission"),)
+    #: What it does, when that is no command line of ours.
+    does: str = ""
+
+    @property
+    def runs_as(self) -> str:
+        """What docs/compat.md and ``--help`` say it runs as."""
+        return f"spec-kitty {self.maps_to}" if self.maps_to else self.does
 
 
 def _parse(alias: Alias, words: Sequence[str]) -> Args:
@@ -126,7 +132,7 @@ def _usage(alias: Alias) -> str:
     lines = [
         "Usage: " + " ".join(words),
         "",
-        f"spec-kitty 3.x command line, run as: spec-kitty {alias.maps_to}",
+        f"spec-kitty 3.x command line, run as: {alias.runs_as}",
     ]
     if alias.difference:
         lines.append(f"Difference: {alias.difference}")
@@ -147,15 +153,53 @@ def find(args: Sequence[str]) -> tuple[Alias, list[str]] | None:
 #: The first words of every alias: a command line starting with one is a 3.x line (checked
 #: against the table by a test; a constant, so the entry point needs no table to route).
 ROOTS = frozenset(
-    {"agent", "mission", "spec-commit", "session-start", "session-stop", "upgrade"}
+    {"agent", "mission", "spec-commit", "safe-commit", "session-start", "session-stop"}
+    | {"upgrade", "charter", "dispatch", "profile-invocation", "lint", "intake", "research"}
     | {f"merge-driver-{name}" for name in _DRIVER_NAMES}
 )
+
+#: 3.x command families we do not carry over: why, and what an agent does instead. A line
+#: under one gets ``NOT_CARRIED_OVER`` (exit 2), never "No such command".
+NOT_CARRIED: dict[str, str] = {
+    "charter": "there is no project charter: skip the charter step and go on with the mission",
+    "agent decision": "there is no decision log: write the open question and its answer into "
+    "spec.md or plan.md",
+    "agent profile": "there are no agent profiles: any agent runs any step",
+    "agent config": "there is no agent configuration to set",
+    "agent context update": "agent context files are written by `spec-kitty agents add KEY`",
+    "dispatch": "there is no request router: run the step's command yourself "
+    "(`spec-kitty next --mission M` says which)",
+    "profile-invocation": "there are no profile invocations to record",
+    "lint": "there is no lint step: `spec-kitty doctor --mission M` checks a mission",
+    "intake": "there is no intake step: start with `spec-kitty specify NAME`",
+    "research": "research is a mission type: `spec-kitty specify NAME --mission-type research`",
+}
+
+
+def not_carried(args: Sequence[str]) -> tuple[str, str] | None:
+    """The family of a 3.x line we do not carry over and what to do instead, or None."""
+    words = [word for word in args if not word.startswith("-")]
+    for family, instead in NOT_CARRIED.items():
+        if words[: len(family.split())] == family.split():
+            return family, instead
+    return None
 
 
 def dispatch(args: Sequence[str]) -> int:
     """Run the 3.x command line ``args``; the exit code."""
     found = find(args)
     as_json = "--json" in args
+    if found is None and (dropped := not_carried(args)):
+        from spec_kitty_cli._errors import CliError
+        from spec_kitty_cli._output import report_error
+
+        family, instead = dropped
+        error = CliError(
+            f"spec-kitty 4 does not carry over 3.x's `spec-kitty {family}`",
+            code="NOT_CARRIED_OVER",
+            next_step=instead,
+        )
+        return report_error(error, as_json=as_json)
     if found is None:
         return _group_help(args, as_json)
     alias, words = found
@@ -164,9 +208,24 @@ def dispatch(args: Sequence[str]) -> int:
         return 0
 
     def command(cwd: Path) -> Report:
-        return alias.run(cwd, _parse(alias, words))
+        parsed = _parse(alias, words)
+        if parsed.mission is None:
+            parsed.values["--mission"] = _only_mission(cwd)
+        return alias.run(cwd, parsed)
 
     return run(as_json, command, Path.cwd())
+
+
+def _only_mission(cwd: Path) -> list[str]:
+    """3.x finds the mission when none is named: we do when the repository has one only."""
+    from mission_context import list_missions
+    from mission_status import MissionStatusError
+
+    try:
+        missions = list_missions(cwd=cwd)
+    except MissionStatusError:
+        return []  # not a repository: the command says so
+    return missions if len(missions) == 1 else []
 
 
 def _group_help(args: Sequence[str], as_json: bool) -> int:
@@ -176,7 +235,7 @@ def _group_help(args: Sequence[str], as_json: bool) -> int:
     known = " ".join(prefix)
     exact = [a for a in rows if a.path.startswith(known)]
     if "--help" in args or "-h" in args or not prefix[1:] or exact:
-        listing = "\n".join(f"  spec-kitty {a.path:<40} -> spec-kitty {a.maps_to}" for a in exact)
+        listing = "\n".join(f"  spec-kitty {a.path:<40} -> {a.runs_as}" for a in exact)
         sys.stdout.write(f"spec-kitty 3.x command paths under {known!r}:\n{listing}\n")
         return 0
     from spec_kitty_cli._errors import CliError
@@ -353,10 +412,46 @@ def _mark_status(cwd: Path, a: Args) -> Report:
     return Report(document, [f"{' '.join(ids)}: {document['status']} in {len(changed)} file(s)"])
 
 
+def _map_requirements(cwd: Path, a: Args) -> Report:
+    """``--wp WP --refs A,B`` or ``--batch '{"WP01": ["FR-001"]}'``; neither: a report."""
+    import json
+
+    from spec_kitty_cli._errors import CliError
+    from spec_kitty_cli.commands.map_requirements import map_requirements
+
+    mapping: dict[str, list[str]] = {}
+    batch = a.text("--batch")
+    if batch is not None:
+        try:
+            loaded = json.loads(batch)
+        except json.JSONDecodeError as err:
+            loaded = err
+        if not isinstance(loaded, dict) or not all(
+            isinstance(refs, list) and all(isinstance(ref, str) for ref in refs)
+            for refs in loaded.values()
+        ):
+            raise CliError(
+                "--batch is not a JSON object of WP ids to lists of requirement ids",
+                code="INVALID_ARGUMENTS",
+                next_step='e.g. --batch \'{"WP01": ["FR-001", "FR-002"]}\'',
+            )
+        mapping.update(loaded)
+    wp, refs = a.text("--wp"), a.text("--refs")
+    if (wp is None) != (refs is None):
+        raise CliError(
+            "--wp and --refs go together",
+            code="INVALID_ARGUMENTS",
+            next_step="e.g. --wp WP01 --refs FR-001,FR-002",
+        )
+    if wp is not None and refs is not None:
+        mapping[wp] = [ref.strip() for ref in refs.split(",") if ref.strip()]
+    return map_requirements(cwd, a.mission, mapping, replace=a.flag("--replace"))
+
+
 def _create(cwd: Path, a: Args) -> Report:
     from spec_kitty_cli.commands.specify import specify
 
-    name = " ".join(a.positional) or a.text("--name") or ""
+    name = a.text("--friendly-name") or " ".join(a.positional) or a.text("--name") or ""
     return specify(
         cwd,
         name,
@@ -374,9 +469,16 @@ def _finalize(cwd: Path, a: Args) -> Report:
 
 def _prerequisites(cwd: Path, a: Args) -> Report:
     """Where a mission's files are, as 3.x reports them (upper-case keys included)."""
+    from mission_status import MissionStatusError
     from spec_kitty_cli._runtime import resolve
 
-    ctx = resolve(cwd, "context", a.mission)
+    try:
+        ctx = resolve(cwd, "context", a.mission)
+    except MissionStatusError as err:
+        if not a.flag("--resume-probe") or err.code != "MISSION_NOT_FOUND":
+            raise
+        # 3.x's specify asks whether a mission of that slug exists before creating it
+        return Report({"resumable": False, "mission_slug": a.mission}, [f"no {a.mission} yet"])
     folder = ctx.primary_mission_dir
     docs = [
         name
@@ -400,6 +502,7 @@ def _prerequisites(cwd: Path, a: Args) -> Report:
         "target_branch": ctx.branch_ref.target_branch,
         "available_docs": docs,
         "valid": (folder / "spec.md").is_file(),
+        "resumable": True,
     }
     return Report(document, [f"{folder}: {', '.join(docs) or 'no documents'}"])
 
@@ -485,10 +588,15 @@ def _mission_types(cwd: Path, a: Args) -> Report:
     return Report(rows, [f"{row['id']}: {row['summary']}" for row in rows])
 
 
+#: 3.x's actions that are steps of one of ours.
+_ACTIONS = {"tasks_outline": "tasks", "tasks_packages": "tasks", "tasks_finalize": "finalize-tasks"}
+
+
 def _context(cwd: Path, a: Args) -> Report:
     from spec_kitty_cli.commands.context import context
 
-    return context(cwd, a.mission, a.text("--action") or "context", a.text("--wp"))
+    action = a.text("--action") or "context"
+    return context(cwd, a.mission, _ACTIONS.get(action, action), a.text("--wp"))
 
 
 def _validate(cwd: Path, a: Args) -> Report:
@@ -611,28 +719,42 @@ ALIASES: tuple[Alias, ...] = (
     Alias("agent tasks list-tasks", "status --mission M", _status, ignored=("--lane",)),
     Alias(
         "agent tasks add-history",
-        "an annotation of the WP with the note",
+        "",
         _history,
+        does="an annotation of the WP with the note",
         positional=("wp",),
         options=("--note", "--agent"),
         ignored=("--shell-pid",),
     ),
     Alias(
         "agent tasks mark-status",
-        "ticks `- [ ] Txxx` in tasks.md and the WP files, commits them",
+        "",
         _mark_status,
+        does="ticks `- [ ] Txxx` in tasks.md and the WP files, commits them",
         positional=("ids", "*"),
         options=("--status",),
         ignored_flags=("--auto-commit",),
+    ),
+    Alias(
+        "agent tasks map-requirements",
+        "",
+        _map_requirements,
+        does="sets the `Requirement Refs` line of each WP's tasks.md section (and its WP file)",
+        options=("--wp", "--refs", "--batch"),
+        flags=("--replace",),
+        ignored=("--tracker-ref",),
+        ignored_flags=("--auto-commit",),
+        difference="refs are checked against the ids spec.md defines; the change is committed",
     ),
     Alias(
         "agent mission create",
         'specify "NAME"',
         _create,
         positional=("name", "*"),
-        options=("--mission-type", "--topology", "--target-branch", "--name"),
-        ignored=("--friendly-name", "--purpose-tldr", "--purpose-context", "--start-branch"),
+        options=("--mission-type", "--topology", "--target-branch", "--name", "--friendly-name"),
+        ignored=("--purpose-tldr", "--purpose-context", "--start-branch"),
         ignored_flags=("--no-commit",),
+        difference="the name is --friendly-name when given (the slug is made from it)",
     ),
     Alias("agent mission setup-plan", "plan --mission M", _plan),
     Alias(
@@ -658,16 +780,19 @@ ALIASES: tuple[Alias, ...] = (
     ),
     Alias(
         "agent mission check-prerequisites",
-        "the mission's directory and documents",
+        "",
         _prerequisites,
-        flags=("--include-tasks",),
+        does="the mission's directory and documents",
+        flags=("--include-tasks", "--resume-probe"),
         ignored=("--action",),
         ignored_flags=("--paths-only",),
+        difference="--resume-probe of a mission that does not exist: `resumable: false`, exit 0",
     ),
     Alias(
         "agent mission branch-context",
-        "the branch checked out and the target",
+        "",
         _branch_context,
+        does="the branch checked out and the target",
         options=("--target-branch",),
     ),
     Alias(
@@ -676,18 +801,22 @@ ALIASES: tuple[Alias, ...] = (
         _context,
         options=("--action", "--wp"),
         ignored=("--agent",),
+        difference="3.x's actions tasks_outline and tasks_packages are tasks, tasks_finalize "
+        "is finalize-tasks",
     ),
     Alias("agent status validate", "doctor --mission M", _validate),
     Alias(
         "mission list",
-        "the mission types (software-dev, research, documentation)",
+        "",
         _mission_types,
+        does="the mission types (software-dev, research, documentation)",
         difference="a JSON list as 3.x prints it; our steps in `action_sequence`",
     ),
     Alias(
         "spec-commit",
-        "commits the named planning files (default: all) to the mission's target",
+        "",
         _spec_commit,
+        does="commits the named planning files (default: all) to the mission's target",
         positional=("files", "*"),
         options=("--message", "--target-branch"),
         ignored=("--owned-checkout",),
@@ -696,17 +825,31 @@ ALIASES: tuple[Alias, ...] = (
         "is accepted: planning always lands on the mission's target",
     ),
     Alias(
+        "safe-commit",
+        "",
+        _spec_commit,
+        does="commits the named files (default: the mission's planning files) to the target",
+        positional=("files", "*"),
+        options=("--message", "--target-branch"),
+        ignored=("--owned-checkout",),
+        short=(("-m", "--message"),),
+        difference="as spec-commit: what 3.x commits to the current branch lands on the "
+        "mission's target",
+    ),
+    Alias(
         "session-start",
-        "nothing: a hook that exits 0",
+        "",
         _session,
+        does="nothing: a hook that exits 0",
         positional=("*",),
         ignored=("--agent",),
         ignored_flags=("--quiet",),
     ),
     Alias(
         "session-stop",
-        "nothing: a hook that exits 0",
+        "",
         _session,
+        does="nothing: a hook that exits 0",
         positional=("*",),
         ignored=("--agent",),
         ignored_flags=("--quiet",),
@@ -714,22 +857,41 @@ ALIASES: tuple[Alias, ...] = (
     *(
         Alias(
             f"merge-driver-{name}",
-            f"the {name} merge (git passes %O %A %B)",
+            "",
             _driver(name),
+            does=f"the {name} merge (git passes %O %A %B)",
             positional=("base", "ours", "theirs"),
         )
         for name in _DRIVER_NAMES
     ),
     Alias(
         "upgrade",
-        "nothing to upgrade: reports the version",
+        "",
         _agent_check,
+        does="nothing to upgrade: reports the version",
         flags=("--agent-check",),
+        ignored=("--agent-choice", "--agent-latest"),
         ignored_flags=("--dry-run", "--yes"),
+        difference="--agent-choice (3.x's upgrade prompt answer) is accepted: there is "
+        "nothing to upgrade",
     ),
 )
 
 
-def aliases_table() -> list[dict[str, Any]]:
-    """Every alias as a row (docs/compat.md and its test)."""
-    return [{"path": a.path, "maps_to": a.maps_to, "difference": a.difference} for a in ALIASES]
+def aliases_table() -> list[str]:
+    """docs/compat.md's table of the aliases, one Markdown row each (a test compares)."""
+    rows = ["| 3.x command path | runs as | difference |", "|---|---|---|"]
+    for a in ALIASES:
+        runs_as = f"`{a.runs_as}`" if a.maps_to else a.does
+        ignored = ", ".join(f"`{name}`" for name in (*a.ignored, *a.ignored_flags))
+        notes = [a.difference] if a.difference else []
+        notes += [f"accepted and ignored: {ignored}"] if ignored else []
+        rows.append(f"| `{a.path}` | {runs_as} | {'; '.join(notes) or 'none'} |")
+    return rows
+
+
+def not_carried_table() -> list[str]:
+    """docs/compat.md's table of the 3.x families we do not carry over."""
+    rows = ["| 3.x command family | what to do instead |", "|---|---|"]
+    rows += [f"| `{family}` | {instead} |" for family, instead in NOT_CARRIED.items()]
+    return rows

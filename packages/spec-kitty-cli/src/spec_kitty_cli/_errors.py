@@ -66,6 +66,8 @@ EXIT_CODES: dict[str, int] = {
         "AGENT_REQUIRED",
         "UNKNOWN_AGENT",
         "USAGE_ERROR",
+        "NOT_CARRIED_OVER",
+        "UNKNOWN_REQUIREMENT",
     ),
     **_codes(
         EXIT_NOT_FOUND,
@@ -110,6 +112,7 @@ EXIT_CODES: dict[str, int] = {
         "TASKS_INVALID",
         "TASKS_NOT_WRITTEN",
         "TASKS_MD_EDITED",
+        "WPS_MANIFEST_DECIDES",
         "WPS_MANIFEST_INVALID",
         "MERGE_DRIVER_CONFLICT",
         "WP_FILE_INVALID",

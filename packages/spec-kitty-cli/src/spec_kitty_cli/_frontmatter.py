@@ -13,7 +13,13 @@ from typing import Any
 
 from mission_status import MissionStatusError
 
-__all__ = ["TasksError", "read_front_matter", "wp_dependencies", "wp_title"]
+__all__ = [
+    "TasksError",
+    "read_front_matter",
+    "replace_front_matter",
+    "wp_dependencies",
+    "wp_title",
+]
 
 
 class TasksError(MissionStatusError):
@@ -196,3 +202,17 @@ def _is_plain_string(value: str) -> bool:
         and not value.endswith(":")
         and " #" not in value
     )
+
+
+def replace_front_matter(text: str, fields: dict[str, Any]) -> str:
+    """``text`` with its front matter block replaced by ``fields`` (the body kept as is)."""
+    import yaml
+
+    body = text
+    if text.startswith("---\n"):
+        end = text.find("\n---", 3)
+        if end != -1:
+            closing = text.find("\n", end + 4)
+            body = text[closing + 1 :] if closing != -1 else ""
+    header = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return f"---\n{header}---\n{body}"

@@ -155,6 +155,39 @@ def _split_sections(lines: Sequence[str]) -> list[_Section]:
     return sections
 
 
+def with_requirement_refs(text: str, wp_id: str, refs: Sequence[str]) -> str:
+    """``text`` (a ``tasks.md``) with ``wp_id``'s requirement refs saying ``refs``.
+
+    The section's first ``Requirement Refs`` line is rewritten (any later one dropped),
+    else one is added under its heading. Raises :class:`TasksError` for a WP the text does
+    not define.
+    """
+    lines = text.split("\n")
+    section = next((s for s in _split_sections(lines) if s.wp_id == wp_id), None)
+    if section is None:
+        raise TasksError(
+            f"tasks.md has no section for {wp_id}",
+            next_step=f"add one ({_HEADING_EXAMPLE}), or name a WP it defines",
+        )
+    start, end = section.line - 1, section.line - 1 + len(section.lines)
+    written = f"**Requirement Refs**: {', '.join(refs) or 'None'}"
+    found, in_fence = [], False
+    for index in range(start + 1, end):
+        if _FENCE.match(lines[index]):
+            in_fence = not in_fence
+        label = None if in_fence else _LABEL.match(_plain(lines[index]))
+        if label and label["label"].lower().startswith("requirement"):
+            found.append(index)
+    if found:
+        lines[found[0]] = written
+        for index in reversed(found[1:]):
+            del lines[index]
+    else:
+        after_blank = start + 1 < len(lines) and not lines[start + 1].strip()
+        lines[start + 1 : start + 1] = ["", written] if after_blank else ["", written, ""]
+    return "\n".join(lines)
+
+
 def _title(line: str, match: re.Match[str]) -> str:
     """The heading text after the WP id and its separator, on one line."""
     rest = re.sub(r"\s#+\s*$", "", line[match.end(1) :]).strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mission_context import (
     Git,
@@ -218,7 +218,7 @@ def _write_wp_file(
     own (and its ``subtasks`` when tasks.md lists none, as 3.x files have them); the keys
     tasks.md decides are rewritten, and a stored lane is dropped.
     """
-    from spec_kitty_cli._frontmatter import read_front_matter
+    from spec_kitty_cli._frontmatter import read_front_matter, replace_front_matter
     from spec_kitty_cli._tasks_md import render_wp_file
 
     tasks_dir = ctx.prompt_source.prompt_source_dir
@@ -240,21 +240,7 @@ def _write_wp_file(
         kept["subtasks"] = old["subtasks"]  # 3.x keeps them here; tasks.md lists none
     merged = {**old, **decided, **kept}
     merged.pop("lane", None)
-    text = _with_front_matter(old_text, merged)
+    text = replace_front_matter(old_text, merged)
     if text != old_text:
         path.write_text(text, encoding="utf-8")
     return path
-
-
-def _with_front_matter(text: str, fields: dict[str, Any]) -> str:
-    """``text`` with its front matter block replaced by ``fields`` (the body kept as is)."""
-    import yaml
-
-    body = text
-    if text.startswith("---\n"):
-        end = text.find("\n---", 3)
-        if end != -1:
-            closing = text.find("\n", end + 4)
-            body = text[closing + 1 :] if closing != -1 else ""
-    header = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    return f"---\n{header}---\n{body}"
