@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -203,3 +205,52 @@ def repo(tmp_path: Path) -> Path:
 def git_env(tmp_path: Path) -> dict[str, str]:
     """See :func:`isolated_git_env` (a private HOME under the test's tmp_path)."""
     return isolated_git_env(tmp_path / "home")
+
+
+# -- the command lines of agent files -----------------------------------------------------
+
+_INLINE = re.compile(r"`(spec-kitty [^`]+)`")
+
+
+def markdown_lines(text: str) -> list[str]:
+    """The ``spec-kitty`` lines of Markdown: in fenced blocks (a line ending in ``\\`` joined
+    with the next), and inline code spans outside."""
+    found: list[str] = []
+    fence: str | None = None
+    continued: str | None = None
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if fence is None and stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            continue
+        if fence is not None:
+            if stripped.startswith(fence) and not stripped[3:].strip():
+                fence = None
+            elif continued is not None:  # a line ending in `\` goes on on the next one
+                continued = f"{continued} {stripped}"
+            elif stripped.startswith("spec-kitty "):
+                continued = stripped
+            if continued is not None and not continued.endswith("\\"):
+                found.append(continued)
+                continued = None
+            elif continued is not None:
+                continued = continued[:-1].rstrip()
+            continue
+        found.extend(" ".join(span.split()) for span in _INLINE.findall(raw))
+    assert fence is None, "an unclosed code fence"
+    return found
+
+
+def file_lines(path: str, text: str) -> list[str]:
+    """The ``spec-kitty`` lines of one generated file, by its format."""
+    if not path.endswith(".toml"):
+        return markdown_lines(text)
+    document = tomllib.loads(text)
+    assert isinstance(document.get("prompt"), str), f"{path} has no prompt string"
+    # The comment lines before the first key (the file's note) are read by people, too.
+    head = []
+    for raw in text.splitlines():
+        if not raw.startswith("#"):
+            break
+        head.append(raw)
+    return markdown_lines("\n".join(head)) + markdown_lines(document["prompt"])

@@ -28,14 +28,22 @@ import re
 import shlex
 import signal
 import time
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kitty_testing import commit_work, daemons, git, make_repo, sk, sk_json
+from kitty_testing import (
+    commit_work,
+    daemons,
+    file_lines,
+    git,
+    make_repo,
+    markdown_lines,
+    sk,
+    sk_json,
+)
 
 from spec_kitty_cli._agents import AGENTS_MD, HARNESSES, MANIFEST
 from spec_kitty_cli._prompts import COMMANDS
@@ -73,7 +81,6 @@ EXPECTED_PER_COMMAND: dict[str, set[tuple[str, frozenset[str]]]] = {
 }
 PLACEHOLDERS = {"<mission>", "<WP>", "<name>", "<file>", "<reference>", "<summary>", "<agent>"}
 _PLACEHOLDER = re.compile(r"<[A-Za-z][A-Za-z_-]*>")
-_INLINE = re.compile(r"`(spec-kitty [^`]+)`")
 
 SPEC_MD = """\
 # Checkout flow
@@ -133,41 +140,6 @@ class Occurrence:
     @property
     def flags(self) -> frozenset[str]:
         return frozenset(word for word in self.words if word.startswith("--"))
-
-
-def markdown_lines(text: str) -> list[str]:
-    """The ``spec-kitty`` lines of Markdown: in fenced blocks, and inline code spans outside."""
-    found: list[str] = []
-    fence: str | None = None
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        if fence is None and stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-            continue
-        if fence is not None:
-            if stripped.startswith(fence) and not stripped[3:].strip():
-                fence = None
-            elif stripped.startswith("spec-kitty "):
-                found.append(stripped)
-            continue
-        found.extend(" ".join(span.split()) for span in _INLINE.findall(raw))
-    assert fence is None, "an unclosed code fence"
-    return found
-
-
-def file_lines(path: str, text: str) -> list[str]:
-    """The ``spec-kitty`` lines of one generated file, by its format."""
-    if not path.endswith(".toml"):
-        return markdown_lines(text)
-    document = tomllib.loads(text)
-    assert isinstance(document.get("prompt"), str), f"{path} has no prompt string"
-    # The comment lines before the first key (the file's note) are read by people, too.
-    head = []
-    for raw in text.splitlines():
-        if not raw.startswith("#"):
-            break
-        head.append(raw)
-    return markdown_lines("\n".join(head)) + markdown_lines(document["prompt"])
 
 
 @dataclass(frozen=True)
@@ -430,12 +402,14 @@ def test_the_extractor_reads_fences_spans_and_toml() -> None:
         "```bash\nspec-kitty next --agent x --json\n  spec-kitty plan --mission M\n"
         "echo spec-kitty no\n```\n"
         "~~~text\nspec-kitty review WP01 --json\n~~~\n"
+        "```bash\nspec-kitty agent mission create \"x\" \\\n  --json\n```\n"
     )
     assert markdown_lines(text) == [
         "spec-kitty status",
         "spec-kitty next --agent x --json",
         "spec-kitty plan --mission M",
         "spec-kitty review WP01 --json",
+        'spec-kitty agent mission create "x" --json',
     ]
     toml = (
         "# see `spec-kitty agents remove x`\nprompt = '''\n```bash\nspec-kitty status\n```\n'''\n"

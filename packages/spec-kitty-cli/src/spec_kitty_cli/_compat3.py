@@ -209,23 +209,13 @@ def dispatch(args: Sequence[str]) -> int:
 
     def command(cwd: Path) -> Report:
         parsed = _parse(alias, words)
-        if parsed.mission is None:
-            parsed.values["--mission"] = _only_mission(cwd)
+        if parsed.mission is None:  # 3.x finds the mission: we do when there is one only
+            from spec_kitty_cli._runtime import only_mission
+
+            parsed.values["--mission"] = list(filter(None, [only_mission(cwd)]))
         return alias.run(cwd, parsed)
 
     return run(as_json, command, Path.cwd())
-
-
-def _only_mission(cwd: Path) -> list[str]:
-    """3.x finds the mission when none is named: we do when the repository has one only."""
-    from mission_context import list_missions
-    from mission_status import MissionStatusError
-
-    try:
-        missions = list_missions(cwd=cwd)
-    except MissionStatusError:
-        return []  # not a repository: the command says so
-    return missions if len(missions) == 1 else []
 
 
 def _group_help(args: Sequence[str], as_json: bool) -> int:

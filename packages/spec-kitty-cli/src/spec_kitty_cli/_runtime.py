@@ -65,9 +65,12 @@ def repository_root(cwd: Path, *, common: bool = False) -> Path:
 
 
 def resolve(
-    cwd: Path, action: str, mission: str | None, wp: str | None = None
+    cwd: Path, action: str, mission: str | None, wp: str | None = None, *, sole: bool = False
 ) -> MissionExecutionContext:
-    """The one context of this command; ``--mission`` is required."""
+    """The one context of this command; ``--mission`` is required (with ``sole``, a
+    repository's only mission is meant when none is named, as 3.x finds it)."""
+    if mission is None and sole:
+        mission = only_mission(cwd)
     if mission is None:
         raise CliError(
             f"{action} needs a mission",
@@ -75,6 +78,17 @@ def resolve(
             next_step="pass --mission <handle>; `spec-kitty status` lists the missions",
         )
     return resolve_action_context(cwd=cwd, action=action, mission=mission, wp=wp)
+
+
+def only_mission(cwd: Path) -> str | None:
+    """The repository's mission when it has exactly one (None otherwise, or outside one)."""
+    from mission_context import list_missions
+
+    try:
+        missions = list_missions(cwd=cwd)
+    except MissionStatusError:
+        return None  # not a repository: the command says so
+    return missions[0] if len(missions) == 1 else None
 
 
 def finish_write(ctx: MissionExecutionContext, write: StatusWrite) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def merge(
             code="INVALID_ARGUMENTS",
             next_step="pass one of them",
         )
-    ctx = resolve(cwd, "merge", mission)
+    ctx = resolve(cwd, "merge", mission, sole=True)
     state = merging.load_state(ctx)
     if dry_run:
         if state is not None:
