@@ -460,6 +460,7 @@ def _finalize(cwd: Path, a: Args) -> Report:
 def _prerequisites(cwd: Path, a: Args) -> Report:
     """Where a mission's files are, as 3.x reports them (upper-case keys included)."""
     from mission_status import MissionStatusError
+    from spec_kitty_cli._planning import PLANNING_DOCS
     from spec_kitty_cli._runtime import resolve
 
     try:
@@ -470,18 +471,7 @@ def _prerequisites(cwd: Path, a: Args) -> Report:
         # 3.x's specify asks whether a mission of that slug exists before creating it
         return Report({"resumable": False, "mission_slug": a.mission}, [f"no {a.mission} yet"])
     folder = ctx.primary_mission_dir
-    docs = [
-        name
-        for name in (
-            "spec.md",
-            "plan.md",
-            "tasks.md",
-            "research.md",
-            "data-model.md",
-            "quickstart.md",
-        )
-        if (folder / name).is_file()
-    ]
+    docs = [name for name in PLANNING_DOCS if (folder / name).is_file()]
     if a.flag("--include-tasks") and (folder / "tasks").is_dir():
         docs.append("tasks/")
     document = {
@@ -637,6 +627,21 @@ def _accept(cwd: Path, a: Args) -> Report:
     from spec_kitty_cli.commands.accept import accept
 
     return accept(cwd, a.mission, a.text("--actor") or a.text("--agent") or "user")
+
+
+def _commit_alias(path: str, does: str, difference: str) -> Alias:
+    """``spec-commit`` and ``safe-commit``: ``FILES... -m MSG``, run by ``_spec_commit``."""
+    return Alias(
+        path,
+        "",
+        _spec_commit,
+        positional=("files", "*"),
+        options=("--message", "--target-branch"),
+        ignored=("--owned-checkout",),
+        short=(("-m", "--message"),),
+        difference=difference,
+        does=does,
+    )
 
 
 _DISPATCH = ("--model", "--profile", "--invocation-id", "--shell-pid")
@@ -802,29 +807,16 @@ ALIASES: tuple[Alias, ...] = (
         does="the mission types (software-dev, research, documentation)",
         difference="a JSON list as 3.x prints it; our steps in `action_sequence`",
     ),
-    Alias(
+    _commit_alias(
         "spec-commit",
-        "",
-        _spec_commit,
-        does="commits the named planning files (default: all) to the mission's target",
-        positional=("files", "*"),
-        options=("--message", "--target-branch"),
-        ignored=("--owned-checkout",),
-        short=(("-m", "--message"),),
-        difference="without --mission, the mission the first file is in; --target-branch "
+        "commits the named planning files (default: all) to the mission's target",
+        "without --mission, the mission the first file is in; --target-branch "
         "is accepted: planning always lands on the mission's target",
     ),
-    Alias(
+    _commit_alias(
         "safe-commit",
-        "",
-        _spec_commit,
-        does="commits the named files (default: the mission's planning files) to the target",
-        positional=("files", "*"),
-        options=("--message", "--target-branch"),
-        ignored=("--owned-checkout",),
-        short=(("-m", "--message"),),
-        difference="as spec-commit: what 3.x commits to the current branch lands on the "
-        "mission's target",
+        "commits the named files (default: the mission's planning files) to the target",
+        "as spec-commit: what 3.x commits to the current branch lands on the mission's target",
     ),
     Alias(
         "session-start",

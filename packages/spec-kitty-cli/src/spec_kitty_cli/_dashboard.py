@@ -41,6 +41,8 @@ from mission_context import MissionExecutionContext
 from mission_status import MissionStatusError
 from spec_kitty_cli._board import board_of
 from spec_kitty_cli._errors import exit_code_for
+from spec_kitty_cli._planning import ANALYSIS_REPORT, PLANNING_DOCS
+from spec_kitty_cli._retrospective import NAME as RETROSPECTIVE
 
 if TYPE_CHECKING:
     from sync_daemon import Reply, Route, Scope, Served, ServiceSpec
@@ -50,16 +52,7 @@ SERVICE = "dashboard"
 PROTOCOL = 1
 
 #: The planning artifacts the API serves, by exact name; nothing else is ever opened.
-ARTIFACTS: tuple[str, ...] = (
-    "spec.md",
-    "plan.md",
-    "tasks.md",
-    "research.md",
-    "data-model.md",
-    "quickstart.md",
-    "analysis-report.md",
-    "retrospective.yaml",
-)
+ARTIFACTS: tuple[str, ...] = (*PLANNING_DOCS, ANALYSIS_REPORT, RETROSPECTIVE)
 _WP_ID = re.compile(r"^WP\d{2,3}$")
 #: Largest artifact served (bigger ones are refused, not truncated).
 MAX_ARTIFACT_BYTES = 4 * 1024 * 1024

@@ -22,6 +22,8 @@ from ._runtime import commit_files, resolve
 _PLANNING_SUFFIXES = frozenset({".md", ".json", ".yaml", ".yml"})
 #: Status files commit to the destination ref.
 _NOT_PLANNING = frozenset({LOG_FILENAME, STATUS_FILENAME})
+#: The planning documents a mission may have, in reading order.
+PLANNING_DOCS = ("spec.md", "plan.md", "tasks.md", "research.md", "data-model.md", "quickstart.md")
 #: The inputs whose content an analysis report is keyed to.
 ANALYSIS_INPUTS = ("spec.md", "plan.md", "tasks.md")
 ANALYSIS_REPORT = "analysis-report.md"
