@@ -98,6 +98,9 @@ def test_a_mission_carried_by_3x_command_lines(repo: Path, tmp_path: Path) -> No
     run3(repo, f'agent tasks add-history WP01 --note "model done" --mission {slug} --agent claude')
     moved = run3(workspace, f"agent tasks move-task WP01 --to for_review --mission {slug} "
                  "--agent claude --shell-pid 4242 --skip-pre-review-gate")  # fmt: skip
+    assert (moved["result"], moved["task_id"], moved["old_lane"], moved["new_lane"]) == (
+        "success", "WP01", "in_progress", "for_review"
+    )  # the keys 3.x's agents read
     assert moved["to_lane"] == "for_review"
     brief = run3(repo, f"agent action review WP01 --mission {slug} --agent codex")
     assert brief["diff_command"].startswith("git -C")

@@ -283,6 +283,25 @@ def _next_wp(cwd: Path, a: Args, actions: tuple[str, ...]) -> str:
 
 
 def _move(cwd: Path, a: Args) -> Report:
+    """3.x's move-task: ours, with the JSON keys 3.x's agents read (``result``, ``task_id``,
+    ``old_lane``, ``new_lane``, ...) besides our own."""
+    made = _moved(cwd, a)
+    document = dict(made.document)
+    wp = str(document.get("wp_id", ""))
+    document.update(
+        {
+            "result": "success",
+            "transition_applied": bool(document.get("event_id") or document.get("recorded")),
+            "task_id": wp,
+            "work_package_id": wp,
+            "old_lane": document.get("from_lane"),
+            "new_lane": document.get("to_lane"),
+        }
+    )
+    return Report(document, made.lines, made.show, made.exit_code)
+
+
+def _moved(cwd: Path, a: Args) -> Report:
     """3.x's review flow runs through ``review``: approving or rejecting work under review."""
     from mission_status import Lane, parse_lane
     from spec_kitty_cli._runtime import resolve
@@ -693,7 +712,8 @@ ALIASES: tuple[Alias, ...] = (
         ),
         difference="--to approved from for_review/in_review is `review --approve` (reference: "
         "--approval-ref, else `note:<note>`); --to planned with --review-feedback-file is "
-        "`review --reject`; 3.x's --force (unchecked subtasks) is ignored",
+        "`review --reject`; 3.x's --force (unchecked subtasks) is ignored; the JSON has 3.x's "
+        "`result`, `task_id`, `old_lane`, `new_lane` besides ours",
     ),
     Alias(
         "agent status emit",
