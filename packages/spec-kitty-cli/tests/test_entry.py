@@ -10,29 +10,46 @@ from pathlib import Path
 import pytest
 from kitty_testing import ENV, TASKS_MD, ok_json
 
-from spec_kitty_cli._entry import fast_line
+from spec_kitty_cli._fastcli import parse
 
 
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["status"], ("status", {}, False)),
-        (["status", "--json"], ("status", {}, True)),
+        (["status"], ("status", {"mission": None}, False)),
+        (["status", "--json"], ("status", {"mission": None}, True)),
+        (["status", "--mission", "01KTPKST", "--json"], ("status", {"mission": "01KTPKST"}, True)),
+        (["status", "--json", "-m", "checkout"], ("status", {"mission": "checkout"}, True)),
+        (["status", "--mission=abc"], ("status", {"mission": "abc"}, False)),
+        (["status", "-m", "a", "-m", "b"], ("status", {"mission": "b"}, False)),  # typer's
         (
-            ["status", "--mission", "01KTPKST", "--json"],
-            ("status", {"--mission": "01KTPKST"}, True),
+            ["next", "--agent", "bot", "--json"],
+            ("next", {"mission": None, "agent": "bot", "result": None}, True),
         ),
-        (["status", "--json", "-m", "checkout"], ("status", {"--mission": "checkout"}, True)),
-        (["status", "--mission=abc"], ("status", {"--mission": "abc"}, False)),
-        (["status", "-m", "a", "-m", "b"], ("status", {"--mission": "b"}, False)),  # typer's
-        (["next", "--agent", "bot", "--json"], ("next", {"--agent": "bot"}, True)),
-        (["next", "-m", "x", "--agent=bot"], ("next", {"--mission": "x", "--agent": "bot"}, False)),
+        (
+            ["next", "-m", "x", "--agent=bot"],
+            ("next", {"mission": "x", "agent": "bot", "result": None}, False),
+        ),
+        (
+            ["move-task", "WP01", "--to", "doing", "--force", "--reason", "r"],
+            (
+                "move-task",
+                {"wp": "WP01", "to": "doing", "mission": None, "actor": "user", "note": None,
+                 "reviewer": None, "approval_ref": None, "review_ref": None, "force": True,
+                 "reason": "r"},
+                False,
+            ),
+        ),
+        (
+            ["record-analysis", "--input-file", "-", "-m", "x"],
+            ("record-analysis", {"input_file": "-", "mission": "x"}, False),
+        ),
     ],
 )
-def test_plain_status_and_next_lines_take_the_fast_path(
+def test_well_formed_lines_take_the_fast_path(
     args: list[str], parsed: tuple[str, dict[str, str], bool]
 ) -> None:
-    assert fast_line(args) == parsed
+    assert parse(args) == parsed
 
 
 @pytest.mark.parametrize(
@@ -45,16 +62,31 @@ def test_plain_status_and_next_lines_take_the_fast_path(
         ["status", "--mission", "--json"],
         ["status", "--bogus"],
         ["status", "extra"],
-        ["context", "--mission", "x", "--json"],
-        ["move-task", "status"],
+        ["context", "--mission", "x", "--bogus"],
+        ["move-task", "WP01"],  # --to is required
+        ["move-task", "WP01", "--to", "x", "--", "y"],
+        ["move-task", "WP01", "--to", "x", "--force=yes"],
         ["status", "--agent", "bot"],  # status takes no --agent
         ["next", "--agent"],
         ["next", "--help"],
         ["next", "-a", "bot"],
+        ["status", "-mX"],  # an attached short option: typer's to parse
+        ["init"],
+        ["dashboard", "--json"],
     ],
 )
 def test_everything_else_goes_to_typer(args: list[str]) -> None:
-    assert fast_line(args) is None
+    assert parse(args) is None
+
+
+def test_the_environment_stands_in_for_an_absent_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPEC_KITTY_ACTOR", "claude")
+    assert parse(["implement", "WP01"]) == (
+        "implement", {"wp": "WP01", "mission": None, "agent": "claude"}, False
+    )
+    assert parse(["implement", "WP01", "--agent", "me"])[1]["agent"] == "me"  # type: ignore[index]
+    monkeypatch.setenv("SPEC_KITTY_ACTOR", "")  # empty: unset, as click has it
+    assert parse(["accept"])[1]["actor"] == "user"  # type: ignore[index]
 
 
 _BOTH_WAYS = """

@@ -26,14 +26,17 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` durably (temp file, fsync, rename, fsync the directory)."""
+def write_atomic(path: Path, data: bytes, *, new_mode: int = _NEW_FILE_MODE) -> None:
+    """Replace ``path`` with ``data`` durably (temp file, fsync, rename, fsync the directory).
+
+    An existing file keeps its mode; a new one gets ``new_mode`` (less the umask).
+    """
     try:
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, _NEW_FILE_MODE)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, new_mode)
     try:
         try:
             view = memoryview(data)

@@ -1,76 +1,69 @@
-"""The console script: a typer-free path for ``status`` and ``next``, typer for the rest.
+"""The console script: the read cache and a typer-free path first, typer for the rest.
 
-``status`` and ``next`` are what agents poll, so their start-up is most of their cost
-(the answer itself takes a few ms). A command line made only of one of them and its
-options (``--mission/-m X`` or ``--mission=X``; for ``next`` also ``--agent X``) and
-``--json`` runs the command module directly, without importing typer or rich; anything
-else (``--help``, another option, a typo) goes to the typer application, which parses,
-documents and rejects as usual. Both paths run the same command function, so they print
-the same bytes.
+Agents run ``status``, ``next``, ``move-task`` and the other lifecycle commands hundreds of
+times per mission, so start-up is most of their cost. A plain ``status``/``next`` line (and
+``--help``) is answered from the read cache while nothing it read has changed
+(``_readcache``); a well-formed line of a common command is parsed without typer and its
+command function called directly (``_fastcli``); a spec-kitty 3.x line goes to its alias
+table (``_compat3``); anything else (``--help`` of a command, a typo, a missing option) goes
+to the typer application, which parses, documents and rejects as usual. Every path runs the
+same command function, so it prints the same bytes.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-#: The commands with a fast path, and the options (with a value) each takes.
-_OPTIONS = {"status": ("--mission",), "next": ("--mission", "--agent", "--result")}
-_SHORT = {"-m": "--mission"}
+TYPE_CHECKING = False  # typing, collections.abc and pathlib cost more than a cached answer
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+#: The read commands whose answers the read cache may replay.
+READS = ("status", "next")
 
 
-def fast_line(args: Sequence[str]) -> tuple[str, dict[str, str], bool] | None:
-    """``(command, {option: value}, as_json)`` for a plain ``status``/``next`` line, else None.
+def cacheable(args: Sequence[str]) -> bool:
+    """A line the read cache may replay: a plain ``status``/``next`` line, and help
+    (``--help`` alone, or after command words)."""
+    from ._fastcli import parse
 
-    The last of a repeated option wins, as in typer.
-    """
-    if not args or args[0] not in _OPTIONS:
-        return None
-    allowed = _OPTIONS[args[0]]
-    values: dict[str, str] = {}
-    as_json = False
-    rest = list(args[1:])
-    while rest:
-        token = rest.pop(0)
-        name, equals, value = token.partition("=")
-        name = _SHORT.get(name, name)
-        if token == "--json":
-            as_json = True
-        elif name in allowed and equals and token.startswith("--"):
-            values[name] = value
-        elif name in allowed and not equals and rest and not rest[0].startswith("-"):
-            values[name] = rest.pop(0)
-        else:
-            return None
-    return args[0], values, as_json
+    parsed = parse(args)
+    if parsed is not None:
+        return parsed[0] in READS
+    return bool(args) and args[-1] == "--help" and not any(a.startswith("-") for a in args[:-1])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run ``spec-kitty`` with ``argv`` (default: the process arguments); exits the process."""
+    """Run ``spec-kitty`` with ``argv`` (default: the process arguments); exits the process.
+
+    A line the read cache may answer is replayed from it when nothing it read has changed,
+    else run and recorded (see ``_readcache``).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
-    plain = fast_line(args)
-    if plain is None:
-        from ._compat3 import ROOTS
+    if cacheable(args):
+        from . import _readcache
 
-        if args and args[0] in ROOTS:  # a spec-kitty 3.x command line: no typer needed
-            from ._compat3 import dispatch
+        if _readcache.enabled():
+            if _readcache.replay(args):
+                sys.exit(0)
+            sys.exit(_readcache.Recorder(args).run(lambda: _run(args)))
+    sys.exit(_run(args))
 
-            sys.exit(dispatch(args))
-        from .app import main as full
 
-        full(args)
-        return
-    from ._output import run
+def _run(args: list[str]) -> int:
+    """The command line ``args``, run; its exit code."""
+    from ._fastcli import parse, run
 
-    command, values, as_json = plain
-    mission = values.get("--mission")
-    if command == "status":
-        from .commands.status import status
+    parsed = parse(args)
+    if parsed is not None:
+        return run(*parsed)
+    from ._compat3 import ROOTS
 
-        sys.exit(run(as_json, status, Path.cwd(), mission))
-    from .commands.next import next_action
+    if args and args[0] in ROOTS:  # a spec-kitty 3.x command line: no typer needed
+        from ._compat3 import dispatch
 
-    agent = values.get("--agent", os.environ.get("SPEC_KITTY_ACTOR"))  # typer's envvar
-    sys.exit(run(as_json, next_action, Path.cwd(), mission, agent))
+        return dispatch(args)
+    from .app import main as full
+
+    full(args)
+    return 0
