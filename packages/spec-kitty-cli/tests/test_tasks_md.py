@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import replace
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from mission_context import LanePlan, lanes_document
 from spec_kitty_cli._frontmatter import TasksError, read_front_matter, wp_title

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from mission_status import git_operation_error, write_atomic
 
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
     from ._context import MissionExecutionContext
 
 
-@dataclass(frozen=True, slots=True)
-class PlacedArtifact:
+class PlacedArtifact(msgspec.Struct, frozen=True):
     """Where an artifact went: ``location`` (a path, or ``<branch>:<path>``), the commit
     made (None when the branch already held it), and whether this call wrote it."""
 

@@ -26,8 +26,9 @@ import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from mission_status import GitDirs, git_operation_in_progress
 
@@ -41,8 +42,7 @@ from ._refs import Refs, Worktree
 _BAD_BRANCH = re.compile(r"(^[-/.])|(\.\.)|([\x00-\x20\x7f~^:?*\[\\])|(@\{)|([/.]$)|(\.lock$)|(//)")
 
 
-@dataclass(frozen=True, slots=True)
-class CommitResult:
+class CommitResult(msgspec.Struct, frozen=True):
     """A commit made by :func:`commit_to`.
 
     ``route`` is ``worktree`` (committed in ``worktree``, which has the branch

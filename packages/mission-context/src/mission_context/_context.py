@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from mission_status import META_FILENAME, GitDirs, MissionStatus, find_git_dirs
 
@@ -37,30 +38,26 @@ MISSION_ACTIONS = frozenset(
 WP_ACTIONS = frozenset({"implement", "move-task", "review"})
 
 
-@dataclass(frozen=True, slots=True)
-class CommitTarget:
+class CommitTarget(msgspec.Struct, frozen=True):
     """A branch to commit to; ``role`` is ``target``, ``coordination`` or ``lane``."""
 
     branch: str
     role: str
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
+class Identity(msgspec.Struct, frozen=True):
     mission_id: str
     mid8: str
     mission_slug: str
 
 
-@dataclass(frozen=True, slots=True)
-class BranchRef:
+class BranchRef(msgspec.Struct, frozen=True):
     target_branch: str
     coordination_branch: str | None
     destination_ref: CommitTarget
 
 
-@dataclass(frozen=True, slots=True)
-class Workspace:
+class Workspace(msgspec.Struct, frozen=True):
     """Directories: the primary checkout, where the caller is, where work happens."""
 
     primary_root: Path
@@ -70,8 +67,7 @@ class Workspace:
     allowed_command_cwd: Path
 
 
-@dataclass(frozen=True, slots=True)
-class StatusSurface:
+class StatusSurface(msgspec.Struct, frozen=True):
     """Where the status lives: ``branch``, and its mission directory when checked out as usual.
 
     ``read_dir``/``write_dir`` are the mission directory in the checkout that
@@ -85,18 +81,15 @@ class StatusSurface:
     write_dir: Path
 
 
-@dataclass(frozen=True, slots=True)
-class ArtifactPlacement:
+class ArtifactPlacement(msgspec.Struct, frozen=True):
     placement_ref: CommitTarget
 
 
-@dataclass(frozen=True, slots=True)
-class PromptSource:
+class PromptSource(msgspec.Struct, frozen=True):
     prompt_source_dir: Path
 
 
-@dataclass(frozen=True, slots=True)
-class MissionExecutionContext:
+class MissionExecutionContext(msgspec.Struct, frozen=True):
     """The resolved context of one action on one mission (frozen)."""
 
     action: str
@@ -151,7 +144,7 @@ class MissionExecutionContext:
     def to_dict(self) -> dict[str, Any]:
         """One JSON-serialisable key per fragment (paths as strings)."""
         return {
-            name: _plain(asdict(getattr(self, name)))
+            name: _plain(getattr(self, name))
             for name in (
                 "identity",
                 "branch_ref",
@@ -182,6 +175,9 @@ def lane_worktree_of(primary_root: Path, mission_dir_name: str, lane_id: str) ->
 
 
 def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready builtins: structs as dicts, paths as strings, all the way down."""
+    if isinstance(value, msgspec.Struct):
+        return {key: _plain(item) for key, item in msgspec.structs.asdict(value).items()}
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, Mapping):

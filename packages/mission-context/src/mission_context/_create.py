@@ -14,9 +14,10 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import msgspec
 
 from mission_status import META_FILENAME, isoformat, new_ulid
 
@@ -51,8 +52,7 @@ What is wrong or missing today, and for whom.
 """
 
 
-@dataclass(frozen=True, slots=True)
-class CreatedMission:
+class CreatedMission(msgspec.Struct, frozen=True):
     """A mission made by :func:`create_mission`; ``commit`` is None if nothing was new."""
 
     meta: MissionMeta

@@ -17,8 +17,9 @@ import os
 import shlex
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from mission_status import find_git_dirs
 
@@ -62,8 +63,7 @@ sync:
 """
 
 
-@dataclass(frozen=True, slots=True)
-class InitResult:
+class InitResult(msgspec.Struct, frozen=True):
     """What :func:`init_repository` did.
 
     ``changed`` lists the files written (relative to ``root``); ``commit`` is None

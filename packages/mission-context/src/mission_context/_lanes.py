@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from mission_status import write_atomic
 
@@ -22,8 +23,7 @@ from ._handles import SAFE_SEGMENT
 from ._meta import LANES_FILENAME
 
 
-@dataclass(frozen=True, slots=True)
-class LanePlan:
+class LanePlan(msgspec.Struct, frozen=True):
     """One lane of ``lanes.json``: WPs that share files run one after another in it.
 
     ``write_scope`` is the files its WPs own, ``predicted_surfaces`` their top-level

@@ -7,7 +7,6 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +37,7 @@ class Topology(enum.StrEnum):
         return self in (Topology.LANES, Topology.LANES_WITH_COORD)
 
 
-@dataclass(frozen=True, slots=True)
-class MissionMeta:
+class MissionMeta(msgspec.Struct, frozen=True):
     """The fields of ``meta.json`` that place a mission; ``raw`` keeps every key as read."""
 
     path: Path

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from mission_status import GitPointerError, find_git_dirs
 
@@ -21,8 +22,7 @@ from ._git import Git
 _HEADS = "refs/heads/"
 
 
-@dataclass(frozen=True, slots=True)
-class Worktree:
+class Worktree(msgspec.Struct, frozen=True):
     """One checkout registered in the repository.
 
     ``branch`` is the branch it has out (None when detached). ``rebasing`` and

@@ -31,10 +31,11 @@ import tempfile
 import time
 import weakref
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from mission_status import (
     LOG_FILENAME,
@@ -70,8 +71,7 @@ INDEX_LOCK_WAIT = float(os.environ.get("SPEC_KITTY_INDEX_LOCK_WAIT", "3"))
 _RETRIES = 3
 
 
-@dataclass(frozen=True, slots=True)
-class StatusHome:
+class StatusHome(msgspec.Struct, frozen=True):
     """Where the branch holding a mission's status is checked out, right now.
 
     ``checkout`` is the live worktree whose HEAD is ``branch`` (None: nobody has

@@ -10,8 +10,9 @@ worktree; everything else is decided under the lock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from ._context import WORKTREES_DIRNAME, MissionExecutionContext, git_dirs_of
 from ._errors import ContextError
@@ -20,8 +21,7 @@ from ._locks import held_lock
 from ._refs import Refs, Worktree
 
 
-@dataclass(frozen=True, slots=True)
-class WorktreeSpec:
+class WorktreeSpec(msgspec.Struct, frozen=True):
     """One worktree to ensure: ``path`` with ``branch`` out.
 
     ``kind`` prefixes the error codes (``COORDINATION``, ``LANE``), ``label``
@@ -269,8 +269,7 @@ def exclude_worktrees_dir(common_dir: Path) -> None:
         handle.write(f"{separator}{line}\n")
 
 
-@dataclass(frozen=True, slots=True)
-class LaneWorkspace:
+class LaneWorkspace(msgspec.Struct, frozen=True):
     """The worktree of one lane: ``path`` with ``branch`` out; ``created`` by this call."""
 
     lane_id: str
@@ -315,8 +314,7 @@ class LaneWorkspace:
         return cls(lane_id=lane, branch=spec.branch, path=spec.path, created=created)
 
 
-@dataclass(frozen=True, slots=True)
-class TargetCheckout:
+class TargetCheckout(msgspec.Struct, frozen=True):
     """A checkout with the target branch out, where merges happen.
 
     The checkout that already has the branch (usually the primary) when there is
@@ -352,8 +350,7 @@ class TargetCheckout:
             remove_worktree(ctx, self.path)
 
 
-@dataclass(frozen=True, slots=True)
-class CoordinationWorkspace:
+class CoordinationWorkspace(msgspec.Struct, frozen=True):
     """The coordination worktree of one mission.
 
     ``path`` is the worktree, ``mission_dir`` the mission directory inside it

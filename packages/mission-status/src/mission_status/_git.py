@@ -9,8 +9,9 @@ dir, relative to the gitdir. Everything here is parsed from files: no subprocess
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from ._errors import GitOperationInProgressError, MissionStatusError
 
@@ -32,8 +33,7 @@ class GitPointerError(MissionStatusError):
     code = "GIT_POINTER_INVALID"
 
 
-@dataclass(frozen=True, slots=True)
-class GitDirs:
+class GitDirs(msgspec.Struct, frozen=True):
     """Where git keeps the state of one checkout.
 
     ``worktree_root`` is the top of the checkout, ``git_dir`` its own git dir,

@@ -22,7 +22,6 @@ import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -44,8 +43,7 @@ _RETROSPECTIVE_TYPES = frozenset(
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
-class ForeignRow:
+class ForeignRow(msgspec.Struct, frozen=True):
     """A row that shares the log but is not about lanes (kept in the file, ignored here).
 
     ``record`` is kept only for ``retrospective.*`` rows, which feed the
@@ -55,8 +53,7 @@ class ForeignRow:
     record: dict[str, Any] | None
 
 
-@dataclass(frozen=True, slots=True)
-class TornLine:
+class TornLine(msgspec.Struct, frozen=True):
     """An unterminated final line that does not parse: a crash mid-append."""
 
     line: int
@@ -68,17 +65,16 @@ LogRecord = StatusEvent | Annotation | ForeignRow
 _IGNORED_ROW = ForeignRow(None)
 
 
-@dataclass(slots=True)
-class RecordGroups:
+class RecordGroups(msgspec.Struct):
     """A block's records by kind, each kind in file order: all a reduce needs.
 
     ``retrospective`` holds the raw ``retrospective.*`` rows; other foreign
     rows feed nothing and are dropped.
     """
 
-    transitions: list[StatusEvent] = field(default_factory=list)
-    annotations: list[Annotation] = field(default_factory=list)
-    retrospective: list[dict[str, Any]] = field(default_factory=list)
+    transitions: list[StatusEvent] = msgspec.field(default_factory=list)
+    annotations: list[Annotation] = msgspec.field(default_factory=list)
+    retrospective: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 # Decoded rows never form reference cycles, so the garbage collector need not

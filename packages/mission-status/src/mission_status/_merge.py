@@ -8,20 +8,17 @@ different payload is a conflict: every variant is kept and the caller exits 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import msgspec
 
 _DECODER = msgspec.json.Decoder()
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-@dataclass
-class MergeOutcome:
+class MergeOutcome(msgspec.Struct):
     """The merged bytes, and the event ids whose payloads disagree."""
 
     data: bytes
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[str] = msgspec.field(default_factory=list)
 
 
 def _key_and_payload(line: bytes) -> tuple[str, bytes]:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 #: The marker 3.x writes in every command file it installs (first lines of the file).
 HOME_MARKER = re.compile(r"<!-- spec-kitty-command-version: 3\.[0-9.]+ -->")
@@ -35,8 +36,7 @@ HOME_DIRS = (
 _DRIVERS = ("event-log", "meta", "traces", "acceptance-matrix", "issue-matrix", "review-cycle")
 
 
-@dataclass(frozen=True, slots=True)
-class Adoption:
+class Adoption(msgspec.Struct, frozen=True):
     """What adopting a 3.x repository found and did."""
 
     version: str

@@ -17,9 +17,10 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
+
+import msgspec
 
 from mission_status import write_atomic
 from spec_kitty_cli._errors import CliError
@@ -59,8 +60,7 @@ _DESCRIBED = (("description", "{description}"),)
 _SKILL = (("name", SKILL_NAME), ("description", "{description}"))
 
 
-@dataclass(frozen=True, slots=True)
-class FileKind:
+class FileKind(msgspec.Struct, frozen=True):
     """One kind of file a harness gets: its path, its format and its front matter.
 
     ``path`` and the string values of ``fields`` are templates: ``{name}`` is the command's
@@ -74,8 +74,7 @@ class FileKind:
     fields: tuple[tuple[str, str | bool], ...] = _DESCRIBED
 
 
-@dataclass(frozen=True, slots=True)
-class Harness:
+class Harness(msgspec.Struct, frozen=True):
     """An agent harness: its key (as spec-kitty 3.x spells it), and the files it reads."""
 
     key: str
@@ -322,11 +321,10 @@ def _delete(root: Path, path: Path) -> None:
 # --- the manifest -------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Manifest:
+class _Manifest(msgspec.Struct):
     """``.kittify/agents.json``: per harness, each file written and the sha256 written."""
 
-    agents: dict[str, dict[str, str]] = field(default_factory=dict)
+    agents: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
     agents_md: str | None = None
     agents_md_created: bool = False
 
@@ -449,8 +447,7 @@ Status = Literal["created", "updated", "unchanged", "kept", "removed", "missing"
 _CHANGES = frozenset({"created", "updated", "removed"})
 
 
-@dataclass(frozen=True, slots=True)
-class FileResult:
+class FileResult(msgspec.Struct, frozen=True):
     """One file and what happened to it; ``agent`` is None for the shared AGENTS.md."""
 
     agent: str | None
@@ -462,8 +459,7 @@ class FileResult:
         return {"agent": self.agent, "path": self.path, "status": self.status}
 
 
-@dataclass(frozen=True, slots=True)
-class AgentsResult:
+class AgentsResult(msgspec.Struct, frozen=True):
     """What ``add`` or ``remove`` did in ``root``."""
 
     action: str

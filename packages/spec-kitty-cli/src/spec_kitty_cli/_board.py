@@ -3,9 +3,10 @@ and the table people see."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
+
+import msgspec
 
 from mission_status import (
     DISPLAY_LANES,
@@ -23,8 +24,7 @@ if TYPE_CHECKING:
 _DELIVERED = frozenset({Lane.APPROVED, Lane.DONE})
 
 
-@dataclass(frozen=True, slots=True)
-class Board:
+class Board(msgspec.Struct, frozen=True):
     """A mission's board: the reduced status, its progress, the WP titles, and the document."""
 
     slug: str

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from mission_context import Git, MissionExecutionContext, branch_tip
 from mission_status import StatusSnapshot, WPState
@@ -24,16 +25,14 @@ _PLAN_LIMIT = 6000
 _SECTION = re.compile(r"^## ", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
-class Brief:
+class Brief(msgspec.Struct, frozen=True):
     """A brief: ``text`` (Markdown) and ``document`` (its parts, for ``--json``)."""
 
     text: str
     document: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class WorkPackageFile:
+class WorkPackageFile(msgspec.Struct, frozen=True):
     """``tasks/WPxx-*.md``: its front matter and its body."""
 
     path: Path | None

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from spec_kitty_cli._output import Report, run
 
@@ -50,8 +51,7 @@ Runner = Callable[[Path, Args], Report]
 _DRIVER_NAMES = ("event-log", "meta", "traces", "acceptance-matrix", "issue-matrix", "review-cycle")
 
 
-@dataclass(frozen=True, slots=True)
-class Alias:
+class Alias(msgspec.Struct, frozen=True):
     """One 3.x command path and what it runs."""
 
     path: str

@@ -32,10 +32,11 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
+
+import msgspec
 
 from mission_context import MissionExecutionContext
 from mission_status import MissionStatusError
@@ -72,8 +73,7 @@ class _NotFound(Exception):
         self.body = {"error": {"code": code, "message": message, "next_step": next_step}}
 
 
-@dataclass(frozen=True, slots=True)
-class _Board:
+class _Board(msgspec.Struct, frozen=True):
     key: tuple[Any, ...]
     version: str
     document: dict[str, Any]

@@ -23,7 +23,6 @@ import enum
 import os
 import time
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -338,8 +337,7 @@ class StepKind(enum.StrEnum):
     CLEANUP = "cleanup"
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     """One step of a merge; ``str(step)`` is how the state file and ``--json`` spell it."""
 
     kind: StepKind

@@ -9,7 +9,7 @@ to an earlier step because an earlier file looks unfinished.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from mission_status import Lane
 
@@ -22,8 +22,7 @@ _FINISHED = frozenset({Lane.APPROVED, Lane.DONE, Lane.CANCELED})
 _HELD = frozenset({Lane.CLAIMED, Lane.IN_PROGRESS})
 
 
-@dataclass(frozen=True, slots=True)
-class WorkItem:
+class WorkItem(msgspec.Struct, frozen=True):
     """One work package as ``next`` sees it."""
 
     wp_id: str
@@ -36,8 +35,7 @@ class WorkItem:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MissionState:
+class MissionState(msgspec.Struct, frozen=True):
     """What the decision depends on, and nothing else."""
 
     artifacts: dict[str, str]
@@ -49,8 +47,7 @@ class MissionState:
     accepted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     """The next action: ``action`` (see :data:`ACTIONS`), why, and the WP it is about."""
 
     action: str

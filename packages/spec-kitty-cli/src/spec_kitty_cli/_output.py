@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec
 
 if TYPE_CHECKING:  # the error contract imports mission-status: only commands that run need it
@@ -41,19 +40,29 @@ def report_error(err: StructuredError, *, as_json: bool) -> int:
     return exit_code_for(err)
 
 
-@dataclass(frozen=True, slots=True)
 class Report:
     """What a command found or did.
 
     ``document`` is what ``--json`` prints. People get ``lines`` (plain text, one per
     line), or whatever ``show`` prints when the answer is a table. ``exit_code`` is 0
     unless the answer itself is a refusal (``accept`` not ready, ``doctor`` errors).
+    A plain class: every command builds one, and neither dataclasses nor msgspec need
+    importing for that.
     """
 
-    document: Any
-    lines: Sequence[str] = ()
-    show: Callable[[], None] | None = None
-    exit_code: int = 0
+    __slots__ = ("document", "exit_code", "lines", "show")
+
+    def __init__(
+        self,
+        document: Any,
+        lines: Sequence[str] = (),
+        show: Callable[[], None] | None = None,
+        exit_code: int = 0,
+    ) -> None:
+        self.document = document
+        self.lines = lines
+        self.show = show
+        self.exit_code = exit_code
 
 
 def run(as_json: bool, command: Callable[_P, Report], *args: _P.args, **kwargs: _P.kwargs) -> int:

@@ -9,11 +9,10 @@ fills them and runs every ``spec-kitty`` line of every generated file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class CommandPrompt:
+class CommandPrompt(msgspec.Struct, frozen=True):
     """One agent command: ``/spec-kitty.<name>`` in harnesses with slash commands."""
 
     name: str

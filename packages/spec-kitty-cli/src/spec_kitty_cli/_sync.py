@@ -14,9 +14,10 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from mission_context import CONFIG_PATH, MissionExecutionContext
 from mission_status import StatusEvent
@@ -24,8 +25,7 @@ from spec_kitty_cli._errors import CliError
 from spec_kitty_cli._runtime import warn
 
 
-@dataclass(frozen=True, slots=True)
-class SyncSettings:
+class SyncSettings(msgspec.Struct, frozen=True):
     enabled: bool
     sink: str
     url: str | None

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
+
+import msgspec
 
 from mission_context import LanePlan
 
@@ -50,8 +51,7 @@ _HEADING_EXAMPLE = 'e.g. "## Work Package WP01: Core model" followed by its subt
 # -- values ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Subtask:
+class Subtask(msgspec.Struct, frozen=True):
     """One checklist line of a WP section: ``- [x] T002: text``."""
 
     id: str
@@ -59,8 +59,7 @@ class Subtask:
     done: bool
 
 
-@dataclass(frozen=True, slots=True)
-class WorkPackageSpec:
+class WorkPackageSpec(msgspec.Struct, frozen=True):
     """One WP section of ``tasks.md``, as parsed; ``body`` is the section's markdown."""
 
     wp_id: str
@@ -83,24 +82,22 @@ class WorkPackageSpec:
 # -- parsing tasks.md -------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Section:
+class _Section(msgspec.Struct):
     """A WP section while it is read; keeps the line of each dependency for messages."""
 
     wp_id: str
     title: str
     line: int
     level: int
-    lines: list[str] = field(default_factory=list)
-    dependencies: dict[str, int] = field(default_factory=dict)  # WP id -> line of mention
-    requirement_refs: list[str] = field(default_factory=list)
-    subtasks: list[Subtask] = field(default_factory=list)
-    owned_files: list[str] = field(default_factory=list)
+    lines: list[str] = msgspec.field(default_factory=list)
+    dependencies: dict[str, int] = msgspec.field(default_factory=dict)  # WP id -> line of mention
+    requirement_refs: list[str] = msgspec.field(default_factory=list)
+    subtasks: list[Subtask] = msgspec.field(default_factory=list)
+    owned_files: list[str] = msgspec.field(default_factory=list)
     execution_mode: str = CODE_CHANGE
 
 
-@dataclass(frozen=True, slots=True)
-class _Issue:
+class _Issue(msgspec.Struct, frozen=True):
     line: int
     message: str
     next_step: str

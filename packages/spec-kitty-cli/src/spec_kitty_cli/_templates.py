@@ -8,7 +8,7 @@ the text and delete that line (the prompts and briefs say so). Files without the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from spec_kitty_cli._errors import CliError
 
@@ -16,8 +16,7 @@ TEMPLATE_MARKER = "<!-- spec-kitty:template: replace this text, then delete this
 DEFAULT_TYPE = "software-dev"
 
 
-@dataclass(frozen=True, slots=True)
-class MissionType:
+class MissionType(msgspec.Struct, frozen=True):
     """What a mission type writes first, and what its work packages deliver."""
 
     name: str

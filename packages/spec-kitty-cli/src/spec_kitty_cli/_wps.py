@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
+
+import msgspec
 
 from ._frontmatter import TasksError
 from ._tasks_md import (
@@ -169,7 +170,7 @@ def _with_body(
     if spec.subtasks:
         lines.append("")
         lines += [f"- [ ] {s.id}" + (f": {s.title}" if s.title else "") for s in spec.subtasks]
-    return replace(spec, body="\n".join(lines))
+    return msgspec.structs.replace(spec, body="\n".join(lines))
 
 
 def _check_graph(specs: Sequence[WorkPackageSpec], source: str) -> None:

@@ -8,11 +8,11 @@ owns. Errors make it exit 1; warnings do not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from rich.progress import Progress as Bar
 
 from mission_context import (
@@ -38,8 +38,7 @@ STALE_CLAIM = timedelta(days=7)
 _CLAIMS = frozenset({Lane.CLAIMED, Lane.IN_PROGRESS})
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     severity: str  # "error" | "warning"
     code: str
     message: str
