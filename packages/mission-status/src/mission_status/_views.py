@@ -8,7 +8,6 @@ the last write, and silently defers during a git operation.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -183,7 +182,7 @@ class _StalenessStamp:
         real = os.path.realpath(mission_dir)
         meta = read_meta(mission_dir) or {}
         mission_id = meta.get("mission_id") or os.path.basename(real)
-        key = hashlib.sha256(f"{mission_id}\0{real}".encode()).hexdigest()[:32]
+        key = _sha256(f"{mission_id}\0{real}".encode())[:32]
         return cls(dirs.common_dir / _CACHE_DIRNAME / "status" / f"{key}.json")
 
     def fresh_snapshot(self, log: EventLog, status_path: Path) -> StatusSnapshot | None:
@@ -196,7 +195,7 @@ class _StalenessStamp:
             return None
         if stamp.get("log") != _log_identity(log):
             return None
-        if stamp.get("status_sha256") != hashlib.sha256(status).hexdigest():
+        if stamp.get("status_sha256") != _sha256(status):
             return None
         try:
             return msgspec.json.decode(status, type=StatusSnapshot)
@@ -212,7 +211,7 @@ class _StalenessStamp:
             write_if_changed(
                 self.path,
                 json.dumps(
-                    {"log": _log_identity(log), "status_sha256": hashlib.sha256(status).hexdigest()}
+                    {"log": _log_identity(log), "status_sha256": _sha256(status)}
                 ),
             )
         except OSError:
@@ -288,3 +287,9 @@ class LiveView:
 
     def _tail_intact(self) -> bool:
         return self._read_fingerprint() == self._fingerprint
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # loads OpenSSL: only the commands that stamp pay for it
+
+    return hashlib.sha256(data).hexdigest()

@@ -8,7 +8,6 @@ user's unrelated edits never block a planning commit or get swept into one.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -90,6 +89,8 @@ def scaffold(
 def input_hashes(ctx: MissionExecutionContext) -> dict[str, str | None]:
     """sha256 of spec/plan/tasks in the primary mission directory (None when missing), and
     of wps.yaml when the mission has one (it decides the work packages then)."""
+    import hashlib
+
     hashes: dict[str, str | None] = {}
     manifest = "wps.yaml" if (ctx.primary_mission_dir / "wps.yaml").is_file() else None
     for name in (*ANALYSIS_INPUTS, *filter(None, [manifest])):
