@@ -282,10 +282,17 @@ def test_dependencies_are_floors_and_ours_are_capped(dist: str) -> None:
 
 
 def test_mission_status_depends_on_exactly_msgspec_and_filelock() -> None:
-    requirements = [
-        Requirement(text) for text in pyproject("mission-status")["project"]["dependencies"]
-    ]
+    """msgspec everywhere; filelock only on Windows (POSIX locks are mission-status's flock)."""
+    requirements = {
+        req.name: req
+        for req in map(Requirement, pyproject("mission-status")["project"]["dependencies"])
+    }
 
-    assert sorted(req.name for req in requirements) == ["filelock", "msgspec"]
-    assert all(not req.extras and req.marker is None for req in requirements)
+    assert sorted(requirements) == ["filelock", "msgspec"]
+    assert all(not req.extras for req in requirements.values())
+    assert requirements["msgspec"].marker is None
+    marker = requirements["filelock"].marker
+    assert marker is not None
+    assert marker.evaluate({"sys_platform": "win32"})
+    assert not marker.evaluate({"sys_platform": "linux"})
     assert "optional-dependencies" not in pyproject("mission-status")["project"]

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from mission_status import LOCK_DIRNAME
+from mission_status import LOCK_DIRNAME, FileLock, LockTimeout
 
 from ._errors import ContextError
 
@@ -32,14 +32,12 @@ def held_lock(
     locks live in the same folder). Raises :class:`ContextError` with ``code``
     (and ``message``, ``next_step``) when another process holds it for ``timeout`` s.
     """
-    from filelock import FileLock, Timeout  # only writers pay for the import
-
     path = common_dir / LOCK_DIRNAME / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
+    lock = FileLock(path)
     try:
         lock.acquire(timeout=timeout)
-    except Timeout:
+    except LockTimeout:
         raise ContextError(
             message or f"another command has held {path} for {timeout:g}s",
             code=code,

@@ -30,6 +30,7 @@ from ._events import (
     VerificationResult,
 )
 from ._facade import MissionStatus, StatusBatch
+from ._flock import FileLock, LockTimeout
 from ._fsutil import write_atomic
 from ._git import (
     GitDirs,
@@ -70,6 +71,7 @@ __all__ = [
     "EventLog",
     "EventLogError",
     "Evidence",
+    "FileLock",
     "ForeignRow",
     "GitDirs",
     "GitOperationInProgressError",
@@ -77,6 +79,7 @@ __all__ = [
     "GuardError",
     "Lane",
     "LiveView",
+    "LockTimeout",
     "LockTimeoutError",
     "MaterializeResult",
     "MergeOutcome",

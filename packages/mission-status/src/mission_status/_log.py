@@ -24,12 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import compress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
 from ._errors import EventLogError, MissionStatusError
 from ._events import Annotation, StatusEvent, encode_line
+from ._flock import FileLock, LockTimeout
 from ._fsutil import fsync_dir
 from ._git import find_git_dirs
 
@@ -500,17 +501,12 @@ def _os_error(path: Path, exc: OSError) -> EventLogError:
     )
 
 
-if TYPE_CHECKING:
-    from filelock import FileLock
-
 _LOCKS: dict[Path, FileLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
 def _shared_lock(path: Path) -> FileLock:
     """One FileLock per lock file per process, so a thread may nest acquisitions."""
-    from filelock import FileLock  # imported on first write: reads never pay for it
-
     with _LOCKS_GUARD:
         lock = _LOCKS.get(path)
         if lock is None:
@@ -554,11 +550,9 @@ class EventLog:
         """Hold the per-mission status lock (blocks other writers in every worktree)."""
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = _shared_lock(self.lock_path)
-        from filelock import Timeout
-
         try:
             lock.acquire(timeout=self.lock_timeout)
-        except Timeout:
+        except LockTimeout:
             raise LockTimeoutError(
                 f"timed out after {self.lock_timeout:g}s waiting for {self.lock_path}",
                 next_step="another spec-kitty command is writing this mission's status; "
