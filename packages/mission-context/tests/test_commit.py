@@ -241,3 +241,22 @@ def test_concurrent_commits_to_one_branch_all_land(tmp_path: Path) -> None:
     assert sorted(history) == names
     files = git(root, "ls-tree", "--name-only", COORD_BRANCH).splitlines()
     assert set(names) <= set(files)
+
+
+def test_a_branch_tip_is_read_from_its_ref_file_or_packed_refs(tmp_path: Path) -> None:
+    """What ``commit_to`` reports as the new commit, without asking git (``Refs.tip``)."""
+    from kitty_testing import make_repo as plain_repo
+
+    from mission_context._refs import Refs
+
+    root = plain_repo(tmp_path / "r")
+    git(root, "branch", "side")
+    common = root / ".git"
+    refs = Refs(root, common)
+    assert refs.tip("main") == git(root, "rev-parse", "main")  # loose
+    git(root, "pack-refs", "--all")
+    assert not (common / "refs" / "heads" / "side").exists()
+    assert refs.tip("side") == git(root, "rev-parse", "side")  # packed
+    assert refs.tip("nope") is None
+    (common / "refs" / "heads" / "odd").write_text("ref: refs/heads/main\n")
+    assert refs.tip("odd") == git(root, "rev-parse", "main")  # not a plain id: git decides

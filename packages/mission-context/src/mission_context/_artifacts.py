@@ -12,8 +12,6 @@ command to sweep into a commit.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,6 +137,9 @@ def _onto_branch(
             )
         if keep_existing and git.blobs([f"{tip}:{rel}"])[0] is not None:
             return PlacedArtifact(f"{branch}:{rel}", None, False)
+        import shutil
+        import tempfile
+
         scratch = Path(tempfile.mkdtemp(prefix="spec-kitty-artifact-"))
         try:
             path = scratch / rel

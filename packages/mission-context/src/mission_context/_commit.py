@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from mission_status import GitDirs, git_operation_in_progress
 
 from ._context import CommitTarget, git_dirs_of
 from ._errors import ContextError
-from ._git import Git, branch_tip, hash_files, tree_entries
+from ._git import Git, GitError, branch_tip, hash_files, tree_entries
 from ._locks import branch_lock
 from ._refs import Refs, Worktree
 
@@ -212,6 +211,9 @@ def commit_over(
     return sha
 
 
+_NO_MAINTENANCE = ("-c", "maintenance.auto=false", "-c", "gc.auto=0")
+_STATUS = ("status", "--porcelain", "-z", "--untracked-files=all", "--ignored=matching")
+_COMMIT_NEXT_STEP = "fix what git reports above and re-run the command"
 _ADD_NEXT_STEP = "pass files that exist or are tracked (a missing file commits its deletion)"
 
 
@@ -232,20 +234,30 @@ def _commit_in_worktree(
             next_step=f"finish or abort the git operation in {holder.root}, then retry",
         )
     git = Git(holder.root, env)
+    listed = [entry for entry in git.out(*_STATUS, "--", *rels).split("\0") if entry]
     if holder.root != source.worktree_root:
-        status = git.out("status", "--porcelain", "-z", "--untracked-files=all", "--", *rels)
-        if status:
+        if any(not entry.startswith("!!") for entry in listed):
             raise ContextError(
                 f"{holder.root} has uncommitted changes to {', '.join(rels)}",
                 code="COMMIT_TARGET_DIRTY",
                 next_step=f"commit or discard them in {holder.root}, then retry",
             )
         _mirror(source.worktree_root, holder.root, rels)
-    git.run("add", "--all", "--", *rels, next_step=_ADD_NEXT_STEP)
-    if git.run("diff", "--cached", "--quiet", "--", *rels, ok_codes=(0, 1)).returncode == 0:
-        return None
-    git.run("commit", "--quiet", "--no-verify", "--only", "-m", message, "--", *rels)
-    return CommitResult(git.out("rev-parse", "HEAD"), branch, "worktree", holder.root, rels)
+        git.run("add", "--all", "--", *rels, next_step=_ADD_NEXT_STEP)
+    elif not listed:
+        return None  # nothing of them differs from the branch
+    elif any(entry[:2] in ("??", "!!") for entry in listed):
+        git.run("add", "--all", "--", *rels, next_step=_ADD_NEXT_STEP)  # new (or ignored) files
+    # `commit --only` takes the tracked paths' content from the working tree itself. No
+    # automatic maintenance inside our commit: the user's next git command runs it.
+    done = git.run(*_NO_MAINTENANCE, "commit", "--quiet", "--no-verify", "--only", "-m", message,
+                   "--", *rels, ok_codes=(0, 1))  # fmt: skip
+    if done.returncode != 0:
+        if git.run("diff", "--cached", "--quiet", "--", *rels, ok_codes=(0, 1)).returncode == 0:
+            return None
+        raise GitError(done.args, done.returncode, done.stderr, next_step=_COMMIT_NEXT_STEP)
+    sha = Refs(holder.root, source.common_dir, env).tip(branch) or git.out("rev-parse", "HEAD")
+    return CommitResult(sha, branch, "worktree", holder.root, rels)
 
 
 def _mirror(source_root: Path, target_root: Path, rels: tuple[str, ...]) -> None:
@@ -258,6 +270,8 @@ def _mirror(source_root: Path, target_root: Path, rels: tuple[str, ...]) -> None
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.symlink(os.readlink(src), dst)
         elif src.is_file():
+            import shutil
+
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dst)
             shutil.copymode(src, dst)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -137,6 +136,8 @@ def create_mission(
             CommitTarget(target, "target"), [meta_path, spec_path], f"specify: {dir_name}", env=env
         )
     except BaseException:
+        import shutil
+
         shutil.rmtree(mission_dir, ignore_errors=True)  # nothing half-made stays behind
         raise
     if shape.uses_coordination:

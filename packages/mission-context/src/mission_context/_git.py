@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mission_status import find_git_dirs
+
 from ._errors import ContextError
 
 #: Variables that make git act on another repository, index or worktree than the
@@ -128,11 +130,52 @@ class Git:
 
 
 def branch_tip(git: Git, branch: str) -> str | None:
-    """The commit ``refs/heads/<branch>`` points at, or None when there is no such branch."""
+    """The commit ``refs/heads/<branch>`` points at, or None when there is no such branch.
+
+    Read from the ref files where they answer (see :func:`ref_file_tip`), else asked of git.
+    """
+    dirs = find_git_dirs(git.cwd)  # git runs without GIT_DIR & co. (see git_environment)
+    if dirs is not None:
+        known, tip = ref_file_tip(dirs.common_dir, branch)
+        if known:
+            return tip
     done = git.run(
         "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", ok_codes=(0, 1)
     )
     return done.stdout.strip() or None
+
+
+def ref_file_tip(common_dir: Path, branch: str) -> tuple[bool, str | None]:
+    """``(True, sha or None)`` from ``refs/heads/<branch>`` or ``packed-refs``; ``(False,
+    None)`` where only git can tell (the reftable backend, a symbolic or odd ref, a name
+    that is not a plain branch name)."""
+    if ".." in branch or branch.startswith(("/", "-")) or "\\" in branch or not branch:
+        return False, None
+    if (common_dir / "reftable").is_dir():
+        return False, None
+    try:
+        loose = (common_dir / "refs" / "heads" / branch).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        loose = None
+    except (OSError, UnicodeDecodeError):
+        return False, None
+    if loose is not None:
+        return (True, loose) if _is_object_id(loose) else (False, None)
+    try:
+        packed = (common_dir / "packed-refs").read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return True, None
+    except OSError:
+        return False, None
+    wanted = f" refs/heads/{branch}"
+    for line in packed.splitlines():
+        if line.endswith(wanted) and _is_object_id(line[: -len(wanted)]):
+            return True, line[: -len(wanted)]
+    return True, None
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def is_ancestor(git: Git, commit: str, of: str = "HEAD") -> bool:

@@ -17,7 +17,7 @@ import msgspec
 
 from mission_status import GitPointerError, find_git_dirs
 
-from ._git import Git
+from ._git import Git, branch_tip, ref_file_tip
 
 _HEADS = "refs/heads/"
 
@@ -101,6 +101,11 @@ class Refs:
         packed = _read(self.common_dir / "packed-refs") or ""
         wanted = f" {_HEADS}{branch}"
         return any(line.endswith(wanted) for line in packed.splitlines())
+
+    def tip(self, branch: str) -> str | None:
+        """The commit ``refs/heads/<branch>`` names (from the ref files where they answer)."""
+        known, tip = ref_file_tip(self.common_dir, branch)
+        return tip if known else branch_tip(self._git, branch)
 
     def primary(self) -> Worktree | None:
         """The primary checkout alone, read from its files (None with the reftable backend,

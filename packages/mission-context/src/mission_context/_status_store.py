@@ -26,8 +26,6 @@ branch holds that branch's log, which is not the mission's.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 import weakref
 from contextlib import AbstractContextManager, ExitStack
@@ -143,6 +141,8 @@ def read_status(
         return MissionStatus.open(ctx.primary_mission_dir, read_only=True)
     root = _copy_of_branch(ctx, git, tip)
     status = MissionStatus(ctx.mission_dir_in(root), write_view=False, read_only=True)
+    import shutil
+
     weakref.finalize(status, shutil.rmtree, root, True)
     return status
 
@@ -367,6 +367,8 @@ class StatusWrite:
 
     def _discard_copy(self) -> None:
         if self._copy is not None:
+            import shutil
+
             shutil.rmtree(self._copy, ignore_errors=True)
             self._copy = None
 
@@ -400,6 +402,9 @@ def _tip_or_fail(ctx: MissionExecutionContext, git: Git, branch: str) -> str:
 
 def _copy_of_branch(ctx: MissionExecutionContext, git: Git, tip: str) -> Path:
     """``<tmp>/kitty-specs/<mission>/`` holding the status files and meta.json of ``tip``."""
+    import shutil
+    import tempfile
+
     root = Path(tempfile.mkdtemp(prefix="spec-kitty-status-"))
     try:
         directory = ctx.mission_dir_in(root)
