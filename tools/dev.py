@@ -4,6 +4,7 @@
     python3 tools/dev.py demo     # set up .venv, then run the demo
     python3 tools/dev.py test     # set up .venv, then ruff, mypy, import contracts, pytest -n auto
     python3 tools/dev.py setup    # only (re)create .venv with every package editable
+    python3 tools/dev.py help     # regenerate the --help texts the console script prints
 
 Setup is idempotent: it re-installs only when a pyproject.toml changed.
 """
@@ -79,6 +80,9 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "test":
         return test(rest)
+    if command == "help":
+        setup()
+        return _run(BIN / "python", ROOT / "tools" / "gen_help.py")
     if command == "demo":
         setup()
         return _run(BIN / "python", ROOT / "tools" / "demo.py", *rest)

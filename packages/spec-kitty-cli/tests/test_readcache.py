@@ -24,8 +24,11 @@ from kitty_testing import ENV, TASKS_MD, commit_work, git, ok_json, tree_digest
 RACY = 0.06  # just over the cache's racy window
 
 
-def sk(cwd: Path, home: Path, *args: str, cache: bool = True) -> subprocess.CompletedProcess[str]:
+def sk(
+    cwd: Path, home: Path, *args: str, cache: bool = True, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
     env = {**ENV, "SPEC_KITTY_HOME": str(home), "SPEC_KITTY_READ_CACHE_TRACE": "1"}
+    env["COLUMNS"] = str(columns)
     if not cache:
         env["SPEC_KITTY_READ_CACHE"] = "0"
     return subprocess.run(
@@ -41,14 +44,14 @@ def traced(done: subprocess.CompletedProcess[str]) -> str:
     return verdicts[-1] if verdicts else "off"
 
 
-def three_ways(cwd: Path, home: Path, *args: str) -> str:
+def three_ways(cwd: Path, home: Path, *args: str, columns: int = 200) -> str:
     """The line's output, checked equal by the full path, a recording run and a replay."""
-    full = sk(cwd, home, *args, cache=False)
+    full = sk(cwd, home, *args, cache=False, columns=columns)
     assert full.returncode == 0, full.stderr
     time.sleep(RACY)
-    recorded = sk(cwd, home, *args)
+    recorded = sk(cwd, home, *args, columns=columns)
     assert traced(recorded).startswith("stored"), recorded.stderr
-    replayed = sk(cwd, home, *args)
+    replayed = sk(cwd, home, *args, columns=columns)
     assert traced(replayed).startswith("hit"), replayed.stderr
     assert recorded.stdout == replayed.stdout == full.stdout
     return full.stdout
@@ -131,8 +134,9 @@ def test_a_new_mission_and_a_new_file_are_seen(mission: dict[str, Path | str]) -
 
 
 def test_help_is_replayed_as_typer_prints_it(repo: Path, tmp_path: Path) -> None:
+    """On a terminal under 80 columns (wider ones get the generated text, test_helptext)."""
     for words in (["--help"], ["move-task", "--help"], ["agent", "--help"]):
-        three_ways(repo, tmp_path / "home", *words)
+        three_ways(repo, tmp_path / "home", *words, columns=64)
 
 
 def test_what_is_never_stored(mission: dict[str, Path | str], tmp_path: Path) -> None:

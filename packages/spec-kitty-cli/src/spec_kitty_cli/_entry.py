@@ -1,8 +1,9 @@
 """The console script: the read cache and a typer-free path first, typer for the rest.
 
 Agents run ``status``, ``next``, ``move-task`` and the other lifecycle commands hundreds of
-times per mission, so start-up is most of their cost. A plain ``status``/``next`` line (and
-``--help``) is answered from the read cache while nothing it read has changed
+times per mission, so start-up is most of their cost. ``--help`` prints text generated from
+the typer application (``_helptext``); a plain ``status``/``next`` line (and ``--help`` on a
+narrow terminal) is answered from the read cache while nothing it read has changed
 (``_readcache``); a well-formed line of a common command is parsed without typer and its
 command function called directly (``_fastcli``); a spec-kitty 3.x line goes to its alias
 table (``_compat3``); anything else (``--help`` of a command, a typo, a missing option) goes
@@ -12,6 +13,7 @@ same command function, so it prints the same bytes.
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False  # typing, collections.abc and pathlib cost more than a cached answer
@@ -33,6 +35,31 @@ def cacheable(args: Sequence[str]) -> bool:
     return bool(args) and args[-1] == "--help" and not any(a.startswith("-") for a in args[:-1])
 
 
+def static_help(args: Sequence[str]) -> str | None:
+    """``spec-kitty [COMMAND] --help`` as typer prints it, from ``_helptext`` (generated from
+    the typer application), where the terminal is 80 columns or wider: click wraps help to
+    ``min(columns, 80) - 2``, so every such terminal gets these bytes. Else None."""
+    if not args or args[-1] != "--help" or len(args) > 2 or _columns() < 80:
+        return None
+    from ._helptext import HELP
+
+    return HELP.get(" ".join(args[:-1]))
+
+
+def _columns() -> int:
+    """The width click's help formatter uses, as ``shutil.get_terminal_size`` finds it."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns or 80
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run ``spec-kitty`` with ``argv`` (default: the process arguments); exits the process.
 
@@ -40,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     else run and recorded (see ``_readcache``).
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    text = static_help(args)
+    if text is not None:
+        sys.stdout.write(text)
+        sys.exit(0)
     if cacheable(args):
         from . import _readcache
 
