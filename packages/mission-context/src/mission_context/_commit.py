@@ -63,8 +63,12 @@ def commit_to(
     cwd: Path | str | None = None,
     env: Mapping[str, str] | None = None,
     lock_timeout: float = 60.0,
+    changed: bool = False,
 ) -> CommitResult | None:
     """Commit exactly ``paths`` (files, as they are now) to ``target.branch``.
+
+    ``changed``: the caller knows they differ from the branch (it just appended to them),
+    which spares a ``git status`` where the branch is checked out.
 
     ``paths`` are files of one checkout, absolute or relative to ``cwd``; each is
     committed at its path relative to that checkout, a missing file as a
@@ -102,7 +106,9 @@ def commit_to(
             )  # fmt: skip
             return CommitResult(sha, target.branch, "index", None, rels) if sha else None
         assert holder is not None
-        return _commit_in_worktree(holder, source, rels, target.branch, message, env=env)
+        return _commit_in_worktree(
+            holder, source, rels, target.branch, message, env=env, changed=changed
+        )
 
 
 def _edits_only(git: Git, rels: tuple[str, ...], branch: str) -> tuple[str, ...]:
@@ -211,7 +217,10 @@ def commit_over(
     return sha
 
 
-_NO_MAINTENANCE = ("-c", "maintenance.auto=false", "-c", "gc.auto=0")
+#: ``commit --only`` takes the paths' content from the working tree itself; no automatic
+#: maintenance inside our commit (the user's next git command runs it).
+_COMMIT = ("-c", "maintenance.auto=false", "-c", "gc.auto=0", "commit", "--quiet",
+           "--no-verify", "--only", "-m")  # fmt: skip
 _STATUS = ("status", "--porcelain", "-z", "--untracked-files=all", "--ignored=matching")
 _COMMIT_NEXT_STEP = "fix what git reports above and re-run the command"
 _ADD_NEXT_STEP = "pass files that exist or are tracked (a missing file commits its deletion)"
@@ -225,6 +234,7 @@ def _commit_in_worktree(
     message: str,
     *,
     env: Mapping[str, str] | None,
+    changed: bool = False,
 ) -> CommitResult | None:
     if holder.branch != branch or git_operation_in_progress(holder.root):
         raise ContextError(
@@ -234,6 +244,11 @@ def _commit_in_worktree(
             next_step=f"finish or abort the git operation in {holder.root}, then retry",
         )
     git = Git(holder.root, env)
+    here = holder.root == source.worktree_root
+    if changed and here:  # one process: tracked paths commit as they are (else: the long way)
+        done = git.run(*_COMMIT, message, "--", *rels, ok_codes=(0, 1, 128))
+        if done.returncode == 0:
+            return _committed(git, holder, source, rels=rels, branch=branch, env=env)
     listed = [entry for entry in git.out(*_STATUS, "--", *rels).split("\0") if entry]
     if holder.root != source.worktree_root:
         if any(not entry.startswith("!!") for entry in listed):
@@ -248,14 +263,23 @@ def _commit_in_worktree(
         return None  # nothing of them differs from the branch
     elif any(entry[:2] in ("??", "!!") for entry in listed):
         git.run("add", "--all", "--", *rels, next_step=_ADD_NEXT_STEP)  # new (or ignored) files
-    # `commit --only` takes the tracked paths' content from the working tree itself. No
-    # automatic maintenance inside our commit: the user's next git command runs it.
-    done = git.run(*_NO_MAINTENANCE, "commit", "--quiet", "--no-verify", "--only", "-m", message,
-                   "--", *rels, ok_codes=(0, 1))  # fmt: skip
+    done = git.run(*_COMMIT, message, "--", *rels, ok_codes=(0, 1))
     if done.returncode != 0:
         if git.run("diff", "--cached", "--quiet", "--", *rels, ok_codes=(0, 1)).returncode == 0:
             return None
         raise GitError(done.args, done.returncode, done.stderr, next_step=_COMMIT_NEXT_STEP)
+    return _committed(git, holder, source, rels=rels, branch=branch, env=env)
+
+
+def _committed(
+    git: Git,
+    holder: Worktree,
+    source: GitDirs,
+    *,
+    rels: tuple[str, ...],
+    branch: str,
+    env: Mapping[str, str] | None,
+) -> CommitResult:
     sha = Refs(holder.root, source.common_dir, env).tip(branch) or git.out("rev-parse", "HEAD")
     return CommitResult(sha, branch, "worktree", holder.root, rels)
 

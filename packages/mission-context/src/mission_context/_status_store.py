@@ -321,7 +321,10 @@ class StatusWrite:
         deadline = time.monotonic() + INDEX_LOCK_WAIT
         while True:
             try:
-                made = commit_to(target, status.files(), message, cwd=home.checkout, env=self.env)
+                made = commit_to(
+                    target, status.files(), message, cwd=home.checkout, env=self.env,
+                    changed=bool(self.rows),
+                )  # fmt: skip
             except ContextError as err:
                 # A git command of the user's took the index (or began an operation) after
                 # the checks: the rows are in the checkout, and the next write commits them.
