@@ -469,3 +469,18 @@ def test_3x_lines_find_the_only_mission_and_3x_actions(repo: Path) -> None:
     ok_json(repo, "specify", "Second one")
     done = cli(repo, "agent", "action", "implement", "WP02", "--agent", "claude", "--json")
     assert json.loads(done.stdout)["error"]["code"] == "FEATURE_CONTEXT_UNRESOLVED"
+
+
+def test_map_requirements_rerun_commits_what_a_killed_run_wrote(repo: Path) -> None:
+    ok_json(repo, "init")
+    made = ok_json(repo, "specify", "Killed map")
+    folder = Path(made["feature_dir"])
+    (folder / "spec.md").write_text("# Spec\n\n- FR-001: pay\n- FR-002: refund\n")
+    (folder / "tasks.md").write_text(TASKS_MD)
+    line = f"agent tasks map-requirements --wp WP02 --refs FR-002 --mission {made['mid8']}"
+    assert run3(repo, line)["commit"]
+    git(repo, "reset", "-q", "HEAD~1")  # as if killed after writing, before committing
+    assert git(repo, "status", "--porcelain")
+    again = run3(repo, line)
+    assert again["updated"] == [] and again["commit"]
+    assert git(repo, "status", "--porcelain") == ""

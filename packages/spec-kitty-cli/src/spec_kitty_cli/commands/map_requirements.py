@@ -66,7 +66,9 @@ def map_requirements(
                 front["requirement_refs"] = refs[wp_id]
                 path.write_text(replace_front_matter(old, front), encoding="utf-8")
                 updated.append(path)
-    commit = commit_planning(ctx, f"map-requirements: {ctx.mission_dir_name}") if updated else None
+    # With a mapping, commit even when nothing changed now: a run killed after writing and
+    # before committing leaves its edits for this one to commit.
+    commit = commit_planning(ctx, f"map-requirements: {ctx.mission_dir_name}") if wanted else None
     covered = {ref for wp_refs in refs.values() for ref in wp_refs}
     document = {
         "mission": ctx.mission_dir_name,
