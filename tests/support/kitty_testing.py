@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +193,22 @@ def daemons(home: Path, module: str) -> list[int]:
         if module.encode() in argv and str(home).encode() in argv and alive(int(entry.name)):
             found.append(int(entry.name))
     return found
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_state_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The caches and state every command keeps under ``$SPEC_KITTY_HOME`` (the read cache,
+    the YAML memo) go to the session's temporary directory, never the user's
+    ``~/.spec-kitty``: for the CLI run as a process (:data:`ENV`) and in this process."""
+    home = tmp_path_factory.mktemp("spec-kitty-home")
+    saved = os.environ.get("SPEC_KITTY_HOME")
+    ENV["SPEC_KITTY_HOME"] = os.environ["SPEC_KITTY_HOME"] = str(home)
+    yield home
+    ENV.pop("SPEC_KITTY_HOME", None)
+    if saved is None:
+        os.environ.pop("SPEC_KITTY_HOME", None)
+    else:
+        os.environ["SPEC_KITTY_HOME"] = saved
 
 
 @pytest.fixture

@@ -163,6 +163,29 @@ def test_materialize_if_stale_skips_when_the_log_did_not_change(
     assert not any(p.name.endswith(".tmp") for p in mission_dir.iterdir())
 
 
+def test_a_stamp_for_another_mission_or_in_an_older_format_is_never_trusted(
+    tmp_path: Path, mission_dir: Path
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    status = MissionStatus.open(mission_dir, clock=Clock(), write_view=False)
+    status.transition("WP01", "planned", actor="finalize")
+    assert materialize_if_stale(mission_dir).written
+    (stamp,) = (tmp_path / ".git" / "spec-kitty-cache" / "status").iterdir()
+    recorded = json.loads(stamp.read_text())
+    assert recorded["status"] == (mission_dir / "status.json").read_text()
+    # The same file names another mission (a key collision): a miss, and the view is rewritten.
+    (mission_dir / "status.json").write_text("{}\n")
+    stamp.write_text(json.dumps({**recorded, "owner": ["other", "/elsewhere"], "status": "{}\n"}))
+    assert materialize_if_stale(mission_dir).written
+    # A stamp as the previous release wrote it (a digest, no text): a miss, never an error.
+    (mission_dir / "status.json").write_text("{}\n")
+    stamp.write_text(json.dumps({"log": recorded["log"], "status_sha256": "0" * 64}))
+    assert materialize_if_stale(mission_dir).written
+    assert json.loads((mission_dir / "status.json").read_text())["work_packages"]["WP01"]
+    assert materialize_if_stale(mission_dir).reason == "up-to-date"
+
+
 def test_annotate_rejects_unknown_slots_and_lanes(mission_dir: Path) -> None:
     status = MissionStatus.open(mission_dir, clock=Clock())
     for slots in ({"subtasks": {"T1": "finished"}}, {"shell_pid": "not-a-pid"}, {"bogus": 1}):

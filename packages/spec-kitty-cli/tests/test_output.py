@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mission_context import ContextError
 from mission_status import MissionStatusError
 from spec_kitty_cli._errors import exit_code_for
-from spec_kitty_cli._output import report_error
+from spec_kitty_cli._output import report_error, say
 
 
 @pytest.mark.parametrize(
@@ -54,3 +57,56 @@ def test_context_errors_render_the_same_way(capsys: pytest.CaptureFixture[str]) 
             "next_step": "list missions",
         }
     }
+
+
+# -- say: plain lines written directly are what rich prints ---------------------------------
+
+_PRINTABLE = st.text(
+    st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
+    | st.just(" "),
+    max_size=300,
+)
+
+
+def _rich(lines: tuple[str, ...], *, terminal: bool, width: int) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
+    out = io.StringIO()
+    console = Console(
+        file=out, highlight=False, soft_wrap=True, force_terminal=terminal, width=width
+    )
+    for line in lines:
+        console.print(Text(line))
+    return out.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(_PRINTABLE, max_size=4).map(tuple),
+    terminal=st.booleans(),
+    width=st.sampled_from([10, 80, 200]),
+)
+def test_printable_lines_are_what_rich_prints(
+    lines: tuple[str, ...], terminal: bool, width: int
+) -> None:
+    assert all(line.isprintable() for line in lines)
+    assert _rich(lines, terminal=terminal, width=width) == "".join(f"{x}\n" for x in lines)
+
+
+@pytest.mark.parametrize(
+    ("lines", "printed"),
+    [
+        (
+            ("WP01: planned -> claimed", "", "日本語 ok  "),
+            "WP01: planned -> claimed\n\n日本語 ok  \n",
+        ),
+        (("a\tb", "plain"), "a       b\nplain\n"),  # a tab: rich expands it
+        (("bell\x07 here",), "bell here\n"),  # a control character: rich strips it
+    ],
+)
+def test_say_prints_each_line(
+    lines: tuple[str, ...], printed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    say(*lines)
+    assert capsys.readouterr() == (printed, "")

@@ -1200,7 +1200,8 @@ def test_wp_title(text: str, title: str | None) -> None:
 def test_wp_title_fast_path_agrees_with_yaml(value: str) -> None:
     text = f"---\nwork_package_id: WP01\ntitle: {value}\nexecution_mode: code_change\n---\nbody\n"
     try:
-        loaded = yaml.safe_load(text.split("---\n")[1])
+        # The block is lines 2-4 (a title of "---" is not a closing line).
+        loaded = yaml.safe_load("\n".join(text.split("\n")[1:4]))
         expected = loaded.get("title") if isinstance(loaded, dict) else None
     except yaml.YAMLError:
         expected = None

@@ -8,6 +8,7 @@ the last write, and silently defers during a git operation.
 
 from __future__ import annotations
 
+import binascii
 import json
 import os
 from pathlib import Path
@@ -165,14 +166,17 @@ def _log_identity(log: EventLog) -> list[int] | None:
 class _StalenessStamp:
     """``<git common dir>/spec-kitty-cache/status/<key>.json``: what status.json was made from.
 
-    The key hashes the mission id (from meta.json, else the directory name) and
-    the real path of the mission directory, so any spelling of the same
-    directory finds the same stamp. Outside git there is no stamp and every
-    call re-reduces (still writing only on change).
+    The stamp is for one mission (its id from meta.json, else the directory name) at one
+    real path, so any spelling of the same directory finds it; the key is a CRC of the two
+    and the stamp repeats them, so two missions whose keys collide only miss. It holds the
+    log's identity and status.json's exact text: fresh means both are as they were (no
+    hashing, which would load OpenSSL for every command that writes status). Outside git
+    there is no stamp and every call re-reduces (still writing only on change).
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, owner: list[str] | None = None) -> None:
         self.path = path
+        self.owner = owner
 
     @classmethod
     def for_mission(cls, mission_dir: Path) -> _StalenessStamp:
@@ -182,8 +186,9 @@ class _StalenessStamp:
         real = os.path.realpath(mission_dir)
         meta = read_meta(mission_dir) or {}
         mission_id = meta.get("mission_id") or os.path.basename(real)
-        key = _sha256(f"{mission_id}\0{real}".encode())[:32]
-        return cls(dirs.common_dir / _CACHE_DIRNAME / "status" / f"{key}.json")
+        owner = [str(mission_id), real]
+        key = binascii.crc32("\0".join(owner).encode("utf-8", "surrogateescape"))
+        return cls(dirs.common_dir / _CACHE_DIRNAME / "status" / f"{key:08x}.json", owner)
 
     def fresh_snapshot(self, log: EventLog, status_path: Path) -> StatusSnapshot | None:
         if self.path is None:
@@ -193,9 +198,10 @@ class _StalenessStamp:
             status = status_path.read_bytes()
         except (OSError, ValueError):
             return None
-        if stamp.get("log") != _log_identity(log):
+        if not isinstance(stamp, dict) or stamp.get("owner") != self.owner:
             return None
-        if stamp.get("status_sha256") != _sha256(status):
+        text = _text(status)
+        if text is None or stamp.get("status") != text or stamp.get("log") != _log_identity(log):
             return None
         try:
             return msgspec.json.decode(status, type=StatusSnapshot)
@@ -206,14 +212,12 @@ class _StalenessStamp:
         if self.path is None:
             return
         try:
-            status = status_path.read_bytes()
+            status = _text(status_path.read_bytes())
+            if status is None:
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_if_changed(
-                self.path,
-                json.dumps(
-                    {"log": _log_identity(log), "status_sha256": _sha256(status)}
-                ),
-            )
+            stamp = {"owner": self.owner, "log": _log_identity(log), "status": status}
+            write_if_changed(self.path, json.dumps(stamp))
         except OSError:
             pass  # the stamp is only an optimisation
 
@@ -289,7 +293,9 @@ class LiveView:
         return self._read_fingerprint() == self._fingerprint
 
 
-def _sha256(data: bytes) -> str:
-    import hashlib  # loads OpenSSL: only the commands that stamp pay for it
-
-    return hashlib.sha256(data).hexdigest()
+def _text(data: bytes) -> str | None:
+    """``data`` as UTF-8 text (None when it is not)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -52,7 +52,7 @@ def read_front_matter(text: str, *, source: str) -> dict[str, Any]:
     Raises :class:`TasksError` (``WP_FILE_INVALID``) when the block is unclosed, is not
     valid YAML (the message gives ``source``, line and column), or is not a mapping.
     """
-    import yaml
+    from spec_kitty_cli import _yaml
 
     next_step = f"fix the front matter of {source}"
     try:
@@ -65,9 +65,9 @@ def read_front_matter(text: str, *, source: str) -> dict[str, Any]:
         return {}
     block = "\n".join(lines)
     try:
-        data = yaml.safe_load(block)
+        data = _yaml.load(block)
     # Beyond YAMLError: a bad date ("2024-13-45") is a ValueError, deep nesting recursion.
-    except (yaml.YAMLError, ValueError, RecursionError) as err:
+    except _yaml.errors() as err:
         where = _yaml_position(err, source, block)
         raise TasksError(
             f"{where}: front matter is not valid YAML: {_yaml_problem(err)}",
@@ -206,7 +206,7 @@ def _is_plain_string(value: str) -> bool:
 
 def replace_front_matter(text: str, fields: dict[str, Any]) -> str:
     """``text`` with its front matter block replaced by ``fields`` (the body kept as is)."""
-    import yaml
+    from spec_kitty_cli import _yaml
 
     body = text
     if text.startswith("---\n"):
@@ -214,5 +214,5 @@ def replace_front_matter(text: str, fields: dict[str, Any]) -> str:
         if end != -1:
             closing = text.find("\n", end + 4)
             body = text[closing + 1 :] if closing != -1 else ""
-    header = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    header = _yaml.dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return f"---\n{header}---\n{body}"

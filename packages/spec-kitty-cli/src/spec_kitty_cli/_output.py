@@ -91,7 +91,17 @@ def run(as_json: bool, command: Callable[_P, Report], *args: _P.args, **kwargs: 
 
 
 def say(*lines: str) -> None:
-    """Print plain lines for people (no markup interpretation, long paths never split)."""
+    """Print plain lines for people (no markup interpretation, long paths never split).
+
+    Lines of printable characters only, as almost all are, are what rich would print
+    them as, character for character (a test holds the two together), so they are written
+    straight away; a tab, a control character or a line break goes through rich, which
+    expands or strips it, as it always has. Importing rich is a fifth of a write command.
+    """
+    if all(line.isprintable() for line in lines):
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+        sys.stdout.flush()
+        return
     from rich.console import Console
     from rich.text import Text
 

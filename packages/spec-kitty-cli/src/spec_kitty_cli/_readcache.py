@@ -19,7 +19,9 @@ its size, mtime and inode; a directory: that it is one; a symlink: its target).
 
 Nothing is stored when the command ran another process (what git read is not seen), wrote
 a file, wrote to stderr, failed, or read an input changed in the last 50 ms (a same-size
-rewrite within the file system's timestamp tick could not be told apart). Entries live
+rewrite within the file system's timestamp tick could not be told apart). The YAML memo
+(``_yaml``) is neither an input nor such a write: it answers exactly what PyYAML answers
+for texts that are inputs themselves. Entries live
 under the state root (``$SPEC_KITTY_HOME``, else ``~/.spec-kitty``) in ``cache/read/``,
 never in a repository, 0600 in a 0700 directory; ``SPEC_KITTY_READ_CACHE=0`` turns the cache off and
 ``SPEC_KITTY_READ_CACHE_TRACE=1`` says on stderr what it did.
@@ -67,7 +69,8 @@ def _trace(message: str) -> None:
         sys.stderr.write(f"read-cache: {message}\n")
 
 
-def _state_root() -> str:
+def state_root() -> str:
+    """``$SPEC_KITTY_HOME``, else ``~/.spec-kitty`` (as sync-daemon's ``default_state_root``)."""
     override = os.environ.get("SPEC_KITTY_HOME", "").strip()
     home = os.environ.get("HOME", "").strip() or os.path.expanduser("~")
     if override == "~" or override.startswith("~/"):
@@ -99,7 +102,7 @@ def _entry_path(key: str) -> str:
     import binascii
 
     digest = binascii.crc32(key.encode("utf-8", "surrogateescape"))
-    return os.path.join(_state_root(), "cache", "read", f"{digest:08x}.m")
+    return os.path.join(state_root(), "cache", "read", f"{digest:08x}.m")
 
 
 def identity(kind: str, path: str) -> Identity:
@@ -175,6 +178,11 @@ class Recorder:
         self.inputs: dict[tuple[str, str], Identity] = {}
         self.unsafe: str | None = None
         self.on = False
+        #: Our caches (the YAML memo of ``_yaml``, a pure function of texts that are inputs
+        #: themselves): neither inputs nor writes that make the answer unsafe to keep; nor is
+        #: the state root's existence, which making their folder may probe.
+        self.root = state_root()
+        self.caches = os.path.join(self.root, "cache")
 
     def run(self, command: Callable[[], int]) -> int:
         """``command()`` (its exit code), recorded; the entry is stored if it may be."""
@@ -200,16 +208,27 @@ class Recorder:
         self._store(key, b"".join(out.parts))
         return code
 
-    def _input(self, kind: str, path: object) -> None:
+    def _name(self, path: object, kind: str = "f") -> str | None:
+        """``path`` made absolute; None for a descriptor, module files and our caches."""
         if isinstance(path, bytes):
             path = os.fsdecode(path)
         elif not isinstance(path, str):
             path = os.fspath(path) if hasattr(path, "__fspath__") else None
         if not isinstance(path, str) or path.endswith((".pyc", ".py", ".so", ".pth")):
-            return
+            return None
         name = os.path.abspath(path)
-        if (kind, name) not in self.inputs and ("f", name) not in self.inputs:
+        if name == self.caches or name.startswith(self.caches + os.sep):
+            return None
+        return None if name == self.root and kind != "f" else name
+
+    def _input(self, kind: str, path: object) -> None:
+        name = self._name(path, kind)
+        if name is not None and (kind, name) not in self.inputs and ("f", name) not in self.inputs:
             self.inputs[(kind, name)] = identity(kind, name)
+
+    def _cache_file(self, path: object) -> bool:
+        name = os.path.abspath(os.fsdecode(path)) if isinstance(path, str | bytes) else None
+        return name is not None and name.startswith(self.caches + os.sep)
 
     def _audit(self, event: str, args: tuple[Any, ...]) -> None:
         if not self.on:
@@ -219,9 +238,11 @@ class Recorder:
             writing = (
                 any(c in mode for c in "wax+") if isinstance(mode, str) else flags & _WRITE_FLAGS
             )
+            if isinstance(path, int) or (writing and self._cache_file(path)):
+                return  # a descriptor; a cache's own file
             if writing:
                 self.unsafe = self.unsafe or f"it wrote {path}"
-            elif not isinstance(path, int):
+            else:
                 self._input("f", path)
         elif event in ("os.listdir", "os.scandir"):
             path = args[0] if args and args[0] is not None else "."
@@ -271,21 +292,21 @@ class Recorder:
             folder = os.path.dirname(path)
             os.makedirs(folder, mode=0o700, exist_ok=True)
             write_atomic(Path(path), marshal.dumps((key, inputs, output)), new_mode=0o600)
-            _prune(folder)
+            prune(folder, MAX_ENTRIES)
         except OSError as err:
             _trace(f"not stored: {err}")
             return
         _trace(f"stored ({len(inputs)} inputs)")
 
 
-def _prune(folder: str) -> None:
-    """Keep the newest :data:`MAX_ENTRIES` entries."""
+def prune(folder: str, keep: int) -> None:
+    """Keep the newest ``keep`` entries (``*.m``) of ``folder``."""
     import contextlib
 
     names = [name for name in os.listdir(folder) if name.endswith(".m")]
-    if len(names) <= MAX_ENTRIES:
+    if len(names) <= keep:
         return
     paths = sorted((os.path.join(folder, name) for name in names), key=os.path.getmtime)
-    for old in paths[: len(paths) - MAX_ENTRIES]:
+    for old in paths[: len(paths) - keep]:
         with contextlib.suppress(OSError):
             os.unlink(old)

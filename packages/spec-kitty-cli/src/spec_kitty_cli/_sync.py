@@ -11,7 +11,6 @@ OS user, so two repositories syncing to one endpoint share one daemon.
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -43,11 +42,11 @@ def read_settings(root: Path) -> SyncSettings:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return SyncSettings(False, "jsonl", None, 600.0)
-    import yaml
+    from spec_kitty_cli import _yaml
 
     try:
-        config = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
+        config = _yaml.load(text) or {}
+    except _yaml.errors() as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise _invalid(where, "is not valid YAML") from None
@@ -75,6 +74,8 @@ def _invalid(where: str, what: str) -> CliError:
 
 
 def _scope(settings: SyncSettings) -> Any:
+    import getpass
+
     from sync_daemon import Scope, default_state_root
 
     return Scope(

@@ -607,26 +607,36 @@ def render_wp_file(
 
     The front matter never holds the lane: that lives in the status event log alone.
     """
-    import yaml
+    from spec_kitty_cli import _yaml
 
-    front: dict[str, Any] = {
-        **_wp_fields(wp),
-        "base_branch": base_branch,
-        "base_commit": base_commit,
-        "created_at": created_at,
-    }
+    front = wp_front_matter(
+        wp, base_branch=base_branch, base_commit=base_commit, created_at=created_at
+    )
     dumped = _dump_yaml(front, allow_unicode=True)
-    if yaml.safe_load(dumped) != front:
+    if _yaml.load(dumped) != front:
         # PyYAML folds a raw NEL (U+0085) into a space; escaped, every string survives.
         dumped = _dump_yaml(front, allow_unicode=False)
     return f"---\n{dumped}---\n\n{wp.body.rstrip()}\n"
 
 
+def wp_front_matter(
+    wp: WorkPackageSpec, *, base_branch: str, base_commit: str | None, created_at: str
+) -> dict[str, Any]:
+    """The front matter fields of ``tasks/<wp.filename>``, in file order (what
+    :func:`render_wp_file` writes, and reads back as)."""
+    return {
+        **_wp_fields(wp),
+        "base_branch": base_branch,
+        "base_commit": base_commit,
+        "created_at": created_at,
+    }
+
+
 def _dump_yaml(data: dict[str, Any], *, allow_unicode: bool) -> str:
-    import yaml
+    from spec_kitty_cli import _yaml
 
     # An unlimited width keeps every value on one line: no folding of long titles.
-    return yaml.safe_dump(
+    return _yaml.dump(
         data,
         sort_keys=False,
         allow_unicode=allow_unicode,

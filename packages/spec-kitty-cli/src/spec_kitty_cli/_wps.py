@@ -51,11 +51,11 @@ def parse_manifest(
     YAML that does not parse, a missing or mistyped field, a WP id that is not ``WPnn``,
     a WP listed twice, a dependency on an unlisted WP or on itself, or a cycle.
     """
-    import yaml
+    from spec_kitty_cli import _yaml
 
     try:
-        data = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError, RecursionError) as err:
+        data = _yaml.load(text)
+    except _yaml.errors() as err:
         problem = str(getattr(err, "problem", None) or err).split("\n")[0]
         mark = getattr(err, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

@@ -219,22 +219,21 @@ def _write_wp_file(
     tasks.md decides are rewritten, and a stored lane is dropped.
     """
     from spec_kitty_cli._frontmatter import read_front_matter, replace_front_matter
-    from spec_kitty_cli._tasks_md import render_wp_file
+    from spec_kitty_cli._tasks_md import render_wp_file, wp_front_matter
 
     tasks_dir = ctx.prompt_source.prompt_source_dir
     tasks_dir.mkdir(parents=True, exist_ok=True)
-    fresh = render_wp_file(
-        wp, base_branch=ctx.branch_ref.target_branch, base_commit=base_commit, created_at=now
-    )
+    branch = ctx.branch_ref.target_branch
     existing = sorted(tasks_dir.glob(f"{wp.wp_id}-*.md"))
     if not existing:
         path = tasks_dir / wp.filename
-        path.write_text(fresh, encoding="utf-8")
+        text = render_wp_file(wp, base_branch=branch, base_commit=base_commit, created_at=now)
+        path.write_text(text, encoding="utf-8")
         return path
     path = existing[0]
     old_text = path.read_text(encoding="utf-8")
     old = read_front_matter(old_text, source=str(path))
-    decided = read_front_matter(fresh, source=wp.filename)
+    decided = wp_front_matter(wp, base_branch=branch, base_commit=base_commit, created_at=now)
     kept = {key: old[key] for key in ("created_at", "base_branch", "base_commit") if old.get(key)}
     if not decided.get("subtasks") and old.get("subtasks"):
         kept["subtasks"] = old["subtasks"]  # 3.x keeps them here; tasks.md lists none
