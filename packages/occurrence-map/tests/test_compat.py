@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +53,80 @@ def test_verdict_matches_3_2_7(mission: Path) -> None:
     assert len(report.warnings) == len(expected["warnings"])
     if report.valid:
         assert load(mission / "occurrence_map.yaml").target.term
+
+
+# -- deletions: `to: /dev/null`, as real maps write them --------------------------------------
+
+DELETING_MAP = """\
+target:
+  term: legacy_sync
+  replacement: sync_daemon
+  operation: remove
+categories:
+  code_symbols: {action: rename}
+  import_paths: {action: rename}
+  filesystem_paths: {action: manual_review}
+  serialized_keys: {action: do_not_change}
+  cli_commands: {action: rename_if_user_visible}
+  user_facing_strings: {action: manual_review}
+  tests_fixtures: {action: rename}
+  logs_telemetry: {action: do_not_change}
+moves:
+  - from: [src/legacy_sync/, docs/legacy-sync.md]
+    to: /dev/null
+    reason: the old sync loop is removed with its page
+  - from: [scripts/sync.sh]
+    to: /dev/null
+  - from: [docs/old-name.md]
+    to: docs/new-name.md
+"""
+REPO = Path(__file__).resolve().parents[3]
+SK327_PYTHON = REPO / ".bench" / "sk327" / "bin" / "python"
+TOOL = REPO / "tools" / "compat" / "check_occurrence_map.py"
+
+
+def _ours(path: Path) -> dict[str, Any]:
+    report = validate_file(path)
+    return {
+        "valid": report.valid,
+        "admissible": report.admissible,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+    }
+
+
+def test_a_map_that_deletes_is_valid_and_admissible(tmp_path: Path) -> None:
+    path = tmp_path / "occurrence_map.yaml"
+    path.write_text(DELETING_MAP, encoding="utf-8")
+    assert _ours(path) == {"valid": True, "admissible": True, "errors": 0, "warnings": 0}
+    assert [move.deletes for move in load(path).moves] == [True, True, False]
+
+
+@pytest.mark.skipif(not SK327_PYTHON.exists(), reason="no 3.2.7 venv: tools/bench/reference_env.py")
+def test_3_2_7_gives_our_verdicts_on_the_corpus_and_on_a_deleting_map(tmp_path: Path) -> None:
+    """Where the reference venv is built, 3.2.7 run now agrees with us map by map (and with
+    the corpus's recorded ``expected-validation.json``)."""
+    written = tmp_path / "occurrence_map.yaml"
+    written.write_text(DELETING_MAP, encoding="utf-8")
+    paths = [written, *(mission / "occurrence_map.yaml" for mission in MAPS)]
+    done = subprocess.run(
+        [str(SK327_PYTHON), str(TOOL), *map(str, paths)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)
+    assert len(theirs) == len(paths)
+    for path in paths:
+        verdict = theirs[str(path)]
+        if path != written:
+            expected = json.loads((path.parent / "expected-validation.json").read_text("utf-8"))
+            assert {key: verdict.get(key) for key in expected} == expected
+        if "exception" in verdict:
+            assert validate_file(path).valid is False
+            continue
+        assert _ours(path) == {
+            "valid": verdict["valid"],
+            "admissible": verdict["admissible"],
+            "errors": len(verdict["errors"]),
+            "warnings": len(verdict["warnings"]),
+        }, path

@@ -153,3 +153,14 @@ def test_report_ok_and_blocked(base_map: dict[str, Any]) -> None:
     assert report.ok is False
     assert check_diff(omap, ["src/a.py"]).ok is True
     assert check_diff(omap, []).ok is True
+
+
+def test_rule2_a_deletion(base_map: dict[str, Any]) -> None:
+    base_map["categories"]["user_facing_strings"] = {"action": "do_not_change"}
+    omap = _map(base_map, moves=[{"from": ["docs/old/"], "to": "/dev/null", "reason": "gone"}])
+    gone, other = check_diff(omap, ["docs/old/a.md", "docs/new.md"]).entries
+    assert (gone.source, gone.action, gone.verdict) == ("move", "delete", "allowed")
+    assert gone.reason == "declared deletion moves[0]: gone"
+    assert (other.source, other.verdict) == ("category", "blocked")
+    # The destination of a deletion covers nothing, not even a path spelt like it.
+    assert _one(omap, "dev/null").source != "move"

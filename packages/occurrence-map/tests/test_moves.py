@@ -81,3 +81,64 @@ def test_glob_destination_and_no_moves(base_map: dict[str, Any], tmp_path: Path)
     base_map["moves"] = [{"from": ["src/*.py"], "to": "lib/*.py"}]
     _write(tmp_path, "lib/a.py")
     assert check_moves(build_map(base_map), tmp_path) == []
+
+
+# -- deletions: `to: /dev/null` -------------------------------------------------------------
+
+
+@pytest.fixture
+def deleting_map(base_map: dict[str, Any]) -> Any:
+    base_map["moves"] = [
+        {"from": ["docs/obsolete.md", "scripts/old/"], "to": "/dev/null", "reason": "retired"},
+        {"from": ["tools/*.sh"], "to": "/dev/null"},
+    ]
+    return build_map(base_map)
+
+
+def test_a_completed_deletion_has_no_findings(deleting_map: Any, tmp_path: Path) -> None:
+    _write(tmp_path, "docs/kept.md", "see docs/kept.md; docs/obsolete.mdx is another file\n")
+    (tmp_path / "scripts" / "old").mkdir(parents=True)  # an empty directory git cannot see
+    _write(tmp_path, "tools/run.py")
+    assert check_moves(deleting_map, tmp_path) == []
+    # /dev/null itself is never looked for under the checkout, nor on the machine.
+    assert not (tmp_path / "dev").exists()
+
+
+def test_a_deleted_path_still_there_or_recreated_is_a_finding(
+    deleting_map: Any, tmp_path: Path
+) -> None:
+    _write(tmp_path, "docs/obsolete.md", "stub\n")  # deleted, then put back in its place
+    _write(tmp_path, "scripts/old/deep/run.py")
+    _write(tmp_path, "tools/build.sh")
+    findings = check_moves(deleting_map, tmp_path, strict=True)
+    assert [(f.severity, f.code) for f in findings] == [("error", "source_still_present")] * 3
+    assert findings[0].message == (
+        "moves[0]: 'docs/obsolete.md' is deleted by this move (to: /dev/null) but is still there"
+    )
+    assert "'scripts/old'" in findings[1].message
+    assert "moves[1]: 'tools/*.sh'" in findings[2].message
+    assert not any("destination" in f.message for f in findings)
+
+
+def test_a_remaining_reference_to_a_deleted_path_is_a_finding(
+    deleting_map: Any, tmp_path: Path
+) -> None:
+    _write(tmp_path, "README.md", "run scripts/old/ or read docs/obsolete.md\n")
+    findings = check_moves(deleting_map, tmp_path)
+    assert sorted(f.message for f in findings) == [
+        "README.md: still references 'docs/obsolete.md', deleted by moves[0]",
+        "README.md: still references 'scripts/old/', deleted by moves[0]",
+    ]
+    assert {f.code for f in findings} == {"stale_reference"}
+
+
+def test_the_mission_s_own_files_are_not_stale_references(
+    deleting_map: Any, tmp_path: Path
+) -> None:
+    _write(tmp_path, "kitty-specs/m-01/spec.md", "delete docs/obsolete.md\n")
+    _write(tmp_path, "kitty-specs/m-01/occurrence_map.yaml", "from: [docs/obsolete.md]\n")
+    _write(tmp_path, "kitty-specs/m-010/notes.md", "docs/obsolete.md\n")  # another directory
+    findings = check_moves(deleting_map, tmp_path, mission_dir="kitty-specs/m-01")
+    assert [f.message for f in findings] == [
+        "kitty-specs/m-010/notes.md: still references 'docs/obsolete.md', deleted by moves[0]"
+    ]

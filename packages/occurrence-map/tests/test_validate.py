@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from occurrence_map import OccurrenceMapError, load, validate_file, validate_text
+from occurrence_map._model import build_map
 from occurrence_map._parse import MAX_MAP_BYTES
 
 
@@ -177,6 +178,13 @@ def test_valid_moves(base_map: dict[str, Any], as_text: Any) -> None:
         ([{"from": ["/etc/a"], "to": "b"}], ["moves[0].from[0]"]),
         ([{"from": ["a"], "to": "../b"}], ["moves[0].to"]),
         ([{"from": ["a"], "to": "b", "reason": 1}], ["moves[0].reason"]),
+        # /dev/null is taken as a destination only, and no other absolute path is.
+        ([{"from": ["/dev/null"], "to": "new.md"}], ["moves[0].from[0]"]),
+        ([{"from": ["a"], "to": "/dev/nullx"}], ["moves[0].to"]),
+        ([{"from": ["a"], "to": "/dev/null/a"}], ["moves[0].to"]),
+        ([{"from": ["a"], "to": "/dev/zero"}], ["moves[0].to"]),
+        ([{"from": ["a"], "to": "dev/../../null"}], ["moves[0].to"]),
+        ([{"from": ["../dev/null"], "to": "/dev/null"}], ["moves[0].from[0]"]),
         ([*VALID_MOVES, {"from": ["x.md"], "to": "docs/a.md"}], ["moves[0].from[0]"]),
         (
             [{"from": ["a/"], "to": "b"}, {"from": ["b"], "to": "./a"}],
@@ -331,3 +339,27 @@ def test_load_raises_occurrence_map_error(tmp_path: Path, text: str, code: str) 
         "next_step": error.next_step,
     }
     assert error.next_step
+
+
+# --- deletions: `to: /dev/null` -------------------------------------------------------------
+
+
+def test_a_move_to_dev_null_is_a_valid_and_admissible_deletion(
+    base_map: dict[str, Any], as_text: Any
+) -> None:
+    base_map["moves"] = [
+        {"from": ["docs/obsolete.md", "scripts/old/"], "to": "/dev/null", "reason": "retired"},
+        {"from": ["tools/legacy.py"], "to": " /dev/null "},
+        {"from": ["a.md"], "to": "/dev/null"},  # several deletions never overlap each other
+    ]
+    report = validate_text(as_text(base_map))
+    assert (report.valid, report.admissible, report.errors) == (True, True, [])
+    moves = build_map(base_map).moves
+    assert [move.deletes for move in moves] == [True, True, True]
+
+
+def test_dev_null_as_a_source_says_why(base_map: dict[str, Any], as_text: Any) -> None:
+    base_map["moves"] = [{"from": ["/dev/null"], "to": "docs/new.md"}]
+    (error,) = _errors(base_map, as_text)
+    assert "would declare a creation" in error
+    assert "to: /dev/null" in error

@@ -88,3 +88,61 @@ def test_review_blocks_a_lane_that_touches_a_do_not_change_file(repo: Path) -> N
         repo, "review", "WP01", "--mission", mid8, "--approve", "--reference", "PR#1"
     )
     assert approved["to_lane"] == "approved"
+
+
+def test_check_reports_a_deletion_to_dev_null(repo: Path) -> None:
+    commit_work(repo, "docs/legacy.md", "the old widget guide\n")
+    mid8, mission_dir = bulk_edit_mission(repo, "lanes")
+    ok_json(
+        repo, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
+        "--replacement", "gadget",
+    )  # fmt: skip
+    set_action(mission_dir, "user_facing_strings", "do_not_change")
+    path = mission_dir / "occurrence_map.yaml"
+    text = path.read_text()
+    assert "\nmoves: []\n" in text
+    path.write_text(
+        text.replace(
+            "\nmoves: []\n",
+            "\nmoves:\n  - from: [docs/legacy.md]\n    to: /dev/null\n    reason: retired\n",
+        )
+    )
+    report = ok_json(repo, "occurrence-map", "validate", "--mission", mid8)
+    assert (report["valid"], report["admissible"], report["errors"]) == (True, True, [])
+    ok_json(repo, "finalize-tasks", "--mission", mid8)
+    lane = Path(
+        ok_json(repo, "implement", "WP01", "--mission", mid8, "--agent", "a")["workspace_path"]
+    )
+    git(lane, "rm", "-q", "docs/legacy.md")
+    commit_work(lane, "src/app.py", "print('gadget')\n")
+    check = ok_json(repo, "occurrence-map", "check", "WP01", "--mission", mid8)
+    by_path = {f["path"]: f for f in check["files"]}
+    gone = by_path["docs/legacy.md"]
+    assert (gone["source"], gone["action"], gone["verdict"]) == ("move", "delete", "allowed")
+    assert gone["reason"] == "declared deletion moves[0]: retired"
+    assert (check["ok"], check["moves"]) == (True, [])
+    shown = cli(repo, "occurrence-map", "check", "WP01", "--mission", mid8)
+    assert shown.returncode == 0, shown.stderr
+    (row,) = [line for line in shown.stderr.splitlines() if "docs/legacy.md" in line]
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells == ["docs/legacy.md", "move", "-", "delete", "allowed"]
+    # A file left mentioning the deleted path: a finding, an error with --strict.
+    commit_work(lane, "src/app.py", "print('gadget')  # see docs/legacy.md\n")
+    strict = cli(repo, "occurrence-map", "check", "WP01", "--mission", mid8, "--strict", "--json")
+    assert strict.returncode == 1
+    assert json.loads(strict.stdout)["moves"] == [
+        {
+            "severity": "error",
+            "code": "stale_reference",
+            "message": "src/app.py: still references 'docs/legacy.md', deleted by moves[0]",
+        }
+    ]
+    # Put back in its place: still there, whatever the diff says.
+    commit_work(lane, "src/app.py", "print('gadget')\n")
+    commit_work(lane, "docs/legacy.md", "back again\n")
+    again = cli(repo, "occurrence-map", "check", "WP01", "--mission", mid8, "--strict", "--json")
+    assert again.returncode == 1
+    (finding,) = json.loads(again.stdout)["moves"]
+    assert finding["message"] == (
+        "moves[0]: 'docs/legacy.md' is deleted by this move (to: /dev/null) but is still there"
+    )

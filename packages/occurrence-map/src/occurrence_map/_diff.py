@@ -114,14 +114,14 @@ def _by_move(path: str, omap: OccurrenceMap) -> DiffEntry | None:
     for index, move in enumerate(omap.moves):
         role = None
         if any(covers(path, source) for source in move.sources):
-            role = "source"
-        elif covers(path, move.destination):
-            role = "destination"
+            role = "deletion" if move.deletes else "move source"
+        elif not move.deletes and covers(path, move.destination):
+            role = "move destination"
         if role is not None:
             why = f": {move.reason}" if move.reason else ""
             return DiffEntry(
-                path, None, "move", "move", "allowed",
-                f"declared move moves[{index}] {role}{why}",
+                path, None, "move", "delete" if move.deletes else "move", "allowed",
+                f"declared {role} moves[{index}]{why}",
             )  # fmt: skip
     return None
 

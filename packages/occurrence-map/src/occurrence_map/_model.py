@@ -31,13 +31,25 @@ class MapException:
     field_path: str | None = None
 
 
+#: The destination of a deletion: git's own name for the absent side of a diff.
+DELETED = "/dev/null"
+#: This package's older word for the same, still read.
+RETIRE = "RETIRE"
+
+
 @dataclass(frozen=True)
 class Move:
-    """A declared relocation: every path in ``sources`` moves to ``destination``."""
+    """A declared relocation: every path in ``sources`` moves to ``destination``; a
+    destination of ``/dev/null`` (or ``RETIRE``) deletes them."""
 
     sources: tuple[str, ...]
     destination: str
     reason: str | None = None
+
+    @property
+    def deletes(self) -> bool:
+        """``True`` when the sources are deleted, not moved (``to: /dev/null``)."""
+        return self.destination.strip() in (DELETED, RETIRE)
 
 
 @dataclass(frozen=True)

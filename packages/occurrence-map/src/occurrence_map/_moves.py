@@ -2,7 +2,9 @@
 
 Beyond spec-kitty 3.2.7: after the lane's work, each move's sources must be gone and
 its destination must exist, and no text file may still mention an old source path.
-A destination of ``RETIRE`` means the sources are deleted, not moved.
+A destination of ``/dev/null`` (git's name for the absent side of a diff; ``RETIRE`` is
+read as the same) deletes the sources: each must be gone, with nothing at its path (no
+file, no directory holding a file), and nothing may still mention it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,10 @@ from pathlib import Path
 from typing import Literal
 
 from ._model import Move, OccurrenceMap
-from ._paths import has_wildcard, normalize
+from ._paths import covers, has_wildcard, normalize
 
 Severity = Literal["warning", "error"]
 
-#: A move whose destination is this word retires (deletes) its sources.
-RETIRE = "RETIRE"
 #: Files larger than this are not scanned for stale references.
 MAX_SCAN_BYTES = 1024 * 1024
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -41,13 +41,41 @@ def _exists(root: Path, declared: str) -> bool:
     return (root / declared).exists()
 
 
+def _holds_a_file(path: Path) -> bool:
+    """A file (or symlink) at ``path``, or a directory with one somewhere under it: what
+    git would see there. An empty directory left behind is not a file in its place."""
+    if not path.is_dir() or path.is_symlink():
+        return path.is_symlink() or path.exists()
+    for _, dirnames, filenames in os.walk(path):
+        if filenames:
+            return True
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+    return False
+
+
+def _present(root: Path, declared: str) -> bool:
+    if has_wildcard(declared):
+        return any(_holds_a_file(path) for path in root.glob(declared))
+    return _holds_a_file(root / declared)
+
+
 def _existence_findings(index: int, move: Move, root: Path) -> Iterator[tuple[str, str]]:
+    if move.deletes:
+        for source in move.sources:
+            src = normalize(source)
+            if src and _present(root, src):
+                yield (
+                    "source_still_present",
+                    f"moves[{index}]: {src!r} is deleted by this move "
+                    f"(to: {move.destination.strip()}) but is still there",
+                )
+        return
     for source in move.sources:
         src = normalize(source)
         if src and _exists(root, src):
             yield "source_still_present", f"moves[{index}]: source {src!r} still exists"
     destination = normalize(move.destination)
-    if destination and destination != RETIRE and not _exists(root, destination):
+    if destination and not _exists(root, destination):
         yield "destination_missing", f"moves[{index}]: destination {destination!r} does not exist"
 
 
@@ -85,7 +113,9 @@ def _stale_sources(omap: OccurrenceMap) -> list[tuple[int, str, re.Pattern[str]]
     return found
 
 
-def _reference_findings(omap: OccurrenceMap, root: Path) -> Iterator[tuple[str, str]]:
+def _reference_findings(
+    omap: OccurrenceMap, root: Path, mission_dir: str | None
+) -> Iterator[tuple[str, str]]:
     sources = _stale_sources(omap)
     if not sources:
         return
@@ -93,22 +123,29 @@ def _reference_findings(omap: OccurrenceMap, root: Path) -> Iterator[tuple[str, 
     for rel, text in _text_files(root):
         if own_map is not None and (root / rel).resolve() == own_map:
             continue
+        if mission_dir and covers(rel, mission_dir):
+            continue  # the mission's own files (its map, spec, plan) name the old paths
         for index, source, pattern in sources:
             if source in text and pattern.search(text):
+                done = "deleted" if omap.moves[index].deletes else "moved"
                 yield (
                     "stale_reference",
-                    f"{rel}: still references {source!r}, moved by moves[{index}]",
+                    f"{rel}: still references {source!r}, {done} by moves[{index}]",
                 )
 
 
-def check_moves(omap: OccurrenceMap, root: Path, *, strict: bool = False) -> list[MoveFinding]:
+def check_moves(
+    omap: OccurrenceMap, root: Path, *, strict: bool = False, mission_dir: str | None = None
+) -> list[MoveFinding]:
     """Check every declared move at *root*, a checkout of the lane head.
 
-    Findings are warnings, or errors with ``strict=True``.
+    Findings are warnings, or errors with ``strict=True``. Files under ``mission_dir`` (the
+    mission's own directory, relative to *root*, as :func:`check_diff` takes it) are not
+    searched for stale references: the map and the planning text name the old paths.
     """
     severity: Severity = "error" if strict else "warning"
     found: list[tuple[str, str]] = []
     for index, move in enumerate(omap.moves):
         found.extend(_existence_findings(index, move, root))
-    found.extend(_reference_findings(omap, root))
+    found.extend(_reference_findings(omap, root, mission_dir))
     return [MoveFinding(severity, code, message) for code, message in found]

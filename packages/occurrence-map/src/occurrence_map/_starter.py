@@ -53,7 +53,7 @@ def starter_map(term: str, replacement: str) -> str:
         "#    action: do_not_change",
         "#    reason: history names the old term on purpose",
         "",
-        "# Declared relocations: paths relative to the repository root.",
+        "# Declared relocations: paths relative to the repository root; `to: /dev/null` deletes.",
         "moves: []",
         "#  - from: [old/dir/file.py]",
         "#    to: new/dir/file.py",

@@ -4,8 +4,9 @@ Every error names its key path (``target.term``, ``categories.code_symbols.actio
 ``moves[1].from``) and all errors are collected at once. Structural validity and
 admissibility follow spec-kitty 3.2.7 so that the same maps pass and fail; on top of
 that, ``moves`` paths must be relative and a path may not be both a source and a
-destination. A map without ``moves`` validates exactly as it would if ``moves`` did
-not exist.
+destination; the one absolute path taken is a destination of ``/dev/null``, git's name for
+the absent side of a diff, which declares a deletion (as 3.2.7's real maps do). A map
+without ``moves`` validates exactly as it would if ``moves`` did not exist.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import OccurrenceMapError
-from ._model import OccurrenceMap, build_map
+from ._model import DELETED, OccurrenceMap, build_map
 from ._parse import Parsed, parse_map_text, read_map_text
 from ._paths import is_narrow, is_relative_clean, normalize
 from ._vocabulary import ACTIONS, STANDARD_CATEGORIES
@@ -131,11 +132,21 @@ def _validate_exception(label: str, entry: Any) -> list[str]:
     return errors
 
 
-def _check_move_path(label: str, value: Any) -> list[str]:
+def _check_move_path(label: str, value: Any, *, destination: bool = False) -> list[str]:
     if not _non_empty_str(value):
         return [f"{label}: must be a non-empty path string"]
+    if value.strip() == DELETED:
+        if destination:
+            return []  # a deletion
+        return [
+            f"{label}: {DELETED!r} as a source would declare a creation; a new file needs "
+            f"no move (only `to: {DELETED}` is taken, for a deletion)"
+        ]
     if not is_relative_clean(value):
-        return [f"{label}: {value!r} must be relative to the repository root (no leading /, no ..)"]
+        return [
+            f"{label}: {value!r} must be relative to the repository root (no leading /, "
+            f"no ..; the one absolute path taken is `to: {DELETED}`, a deletion)"
+        ]
     return []
 
 
@@ -155,7 +166,7 @@ def _validate_move(label: str, entry: Any) -> list[str]:
     if destination is None:
         errors.append(f"{label}.to: missing required key (a path)")
     else:
-        errors.extend(_check_move_path(f"{label}.to", destination))
+        errors.extend(_check_move_path(f"{label}.to", destination, destination=True))
     reason = entry.get("reason")
     if reason is not None and not isinstance(reason, str):
         errors.append(f"{label}.reason: must be a string when present")
@@ -173,7 +184,7 @@ def _move_paths(moves: list[Any]) -> tuple[dict[str, str], dict[str, str]]:
         for pos, source in enumerate(from_list if isinstance(from_list, list) else []):
             if _non_empty_str(source):
                 sources.setdefault(normalize(source), f"moves[{index}].from[{pos}]")
-        if _non_empty_str(entry.get("to")):
+        if _non_empty_str(entry.get("to")) and entry["to"].strip() != DELETED:
             destinations.setdefault(normalize(entry["to"]), f"moves[{index}].to")
     return sources, destinations
 

@@ -52,7 +52,10 @@ def _check(cwd: Path, wp: str | None, mission: str | None, *, strict: bool) -> R
     if ctx.lane is not None and ctx.topology.uses_lanes and ctx.lane_worktree(ctx.lane).is_dir():
         from occurrence_map import check_moves, load
 
-        moves = check_moves(load(map_path(ctx)), ctx.lane_worktree(ctx.lane), strict=strict)
+        own = ctx.primary_mission_dir.relative_to(ctx.workspace.primary_root).as_posix()
+        moves = check_moves(
+            load(map_path(ctx)), ctx.lane_worktree(ctx.lane), strict=strict, mission_dir=own
+        )
         findings = [{"severity": f.severity, "code": f.code, "message": f.message} for f in moves]
     errors = [f for f in findings if f["severity"] == "error"]
     document = {
