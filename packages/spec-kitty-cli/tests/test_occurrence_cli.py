@@ -26,6 +26,14 @@ def bulk_edit_mission(root: Path, topology: str) -> tuple[str, Path]:
     return str(made["mid8"]), mission_dir
 
 
+def init_map(root: Path, mid8: str) -> dict[str, object]:
+    """``occurrence-map init``: the starter map for widget -> gadget."""
+    return ok_json(
+        root, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
+        "--replacement", "gadget",
+    )  # fmt: skip
+
+
 def set_action(mission_dir: Path, category: str, action: str) -> None:
     """Edit the category's action in the starter map (``name: { action: x }`` lines)."""
     path = mission_dir / "occurrence_map.yaml"
@@ -43,10 +51,7 @@ def test_finalize_tasks_refuses_until_the_map_is_admissible(repo: Path, topology
     assert refused.returncode == 1
     assert json.loads(refused.stdout)["error"]["code"] == "OCCURRENCE_MAP_MISSING"
     assert not (mission_dir / "lanes.json").exists()
-    created = ok_json(
-        repo, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
-        "--replacement", "gadget",
-    )  # fmt: skip
+    created = init_map(repo, mid8)
     assert created["created"] is True
     report = ok_json(repo, "occurrence-map", "validate", "--mission", mid8)
     assert (report["valid"], report["admissible"], report["bulk_edit"]) == (True, True, True)
@@ -60,10 +65,7 @@ def test_finalize_tasks_refuses_until_the_map_is_admissible(repo: Path, topology
 
 def test_review_blocks_a_lane_that_touches_a_do_not_change_file(repo: Path) -> None:
     mid8, mission_dir = bulk_edit_mission(repo, "lanes")
-    ok_json(
-        repo, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
-        "--replacement", "gadget",
-    )  # fmt: skip
+    init_map(repo, mid8)
     set_action(mission_dir, "code_symbols", "do_not_change")
     ok_json(repo, "finalize-tasks", "--mission", mid8)
     lane = Path(
@@ -93,10 +95,7 @@ def test_review_blocks_a_lane_that_touches_a_do_not_change_file(repo: Path) -> N
 def test_check_reports_a_deletion_to_dev_null(repo: Path) -> None:
     commit_work(repo, "docs/legacy.md", "the old widget guide\n")
     mid8, mission_dir = bulk_edit_mission(repo, "lanes")
-    ok_json(
-        repo, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
-        "--replacement", "gadget",
-    )  # fmt: skip
+    init_map(repo, mid8)
     set_action(mission_dir, "user_facing_strings", "do_not_change")
     path = mission_dir / "occurrence_map.yaml"
     text = path.read_text()
