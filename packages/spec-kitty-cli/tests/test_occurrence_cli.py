@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kitty_testing import cli, commit_work, git, ok_json
@@ -26,7 +27,7 @@ def bulk_edit_mission(root: Path, topology: str) -> tuple[str, Path]:
     return str(made["mid8"]), mission_dir
 
 
-def init_map(root: Path, mid8: str) -> dict[str, object]:
+def init_map(root: Path, mid8: str) -> Any:
     """``occurrence-map init``: the starter map for widget -> gadget."""
     return ok_json(
         root, "occurrence-map", "init", "--mission", mid8, "--term", "widget",
